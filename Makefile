@@ -1,0 +1,108 @@
+# lockmap: `make` builds, `make check` tests, `make demo` shows it working.
+# `make help` lists the targets.
+
+CC       ?= cc
+PKGS     := jansson inih
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
+            -iquote harness/src -iquote harness/kmod $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -linih) -pthread
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRC      := $(wildcard harness/src/*.c)
+LIBSRC   := $(filter-out harness/src/main.c,$(SRC))
+UNITSRC  := $(wildcard tests/unit/test_*.c)
+
+B        := build
+S        := build-san
+
+Q        := @
+ifeq ($(V),1)
+Q        :=
+endif
+
+.PHONY: all check demo bench lint deps help clean install unit tickguest
+all: $(B)/lockmap tickguest
+
+help:
+	@echo "make            build build/lockmap and build/tickguest.elf"
+	@echo "make check      install missing packages, build, run every test"
+	@echo "make demo       install missing packages, build, run the demo profile"
+	@echo "make unit       build the unit tests (plain and ASan+UBSan)"
+	@echo "make lint       shellcheck every script, cppcheck the harness"
+	@echo "make install    install lockmap and its guest under PREFIX (/usr/local)"
+	@echo "make clean      remove build/ and build-san/"
+	@echo "V=1             show full command lines"
+
+# ---- harness ----
+$(B)/obj/%.o: harness/src/%.c $(wildcard harness/src/*.h)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(S)/obj/%.o: harness/src/%.c $(wildcard harness/src/*.h)
+	@mkdir -p $(@D)
+	@echo "  CC-SAN  $<"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+$(B)/liblockmap.a: $(patsubst harness/src/%.c,$(B)/obj/%.o,$(LIBSRC))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(S)/liblockmap.a: $(patsubst harness/src/%.c,$(S)/obj/%.o,$(LIBSRC))
+	@echo "  AR-SAN  $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/lockmap: $(B)/obj/main.o $(B)/liblockmap.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(S)/lockmap: $(S)/obj/main.o $(S)/liblockmap.a
+	@echo "  LD-SAN  $@"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- the guest ----
+tickguest:
+	$(Q)$(MAKE) -s -C guests/tickguest O=$(CURDIR)/$(B)
+
+# ---- unit tests (cmocka), plain and sanitized ----
+$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/liblockmap.a
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -iquote tests/unit -o $@ $< $(B)/liblockmap.a $(LDLIBS) -lcmocka
+
+$(S)/tests/%: tests/unit/%.c tests/unit/testutil.h $(S)/liblockmap.a
+	@mkdir -p $(@D)
+	@echo "  TEST-SAN $@"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -iquote tests/unit -o $@ $< $(S)/liblockmap.a $(LDLIBS) -lcmocka
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC)) \
+             $(patsubst tests/unit/%.c,$(S)/tests/%,$(UNITSRC))
+unit: $(UNIT_BINS)
+
+deps:
+	$(Q)sh scripts/install-deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit $(S)/lockmap
+	$(Q)sh tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh scripts/demo.sh
+
+bench: all
+	$(Q)sh tests/bench.sh
+
+lint:
+	$(Q)shellcheck -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh harness/lab/*.sh 2>/dev/null || shellcheck -s sh $$(ls scripts/*.sh tests/*.sh tests/e2e/*.sh harness/lab/*.sh 2>/dev/null)
+	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
+
+PREFIX ?= /usr/local
+install: all
+	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(PREFIX)/bin/lockmap
+	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(PREFIX)/lib/lockmap/tickguest.elf
+
+clean:
+	rm -rf $(B) $(S)
+	$(Q)$(MAKE) -s -C guests/tickguest clean O=$(CURDIR)/$(B) 2>/dev/null || true

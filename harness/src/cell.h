@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One cell, start to end (DESIGN.md "One cell, start to end"). */
+#ifndef LOCKMAP_CELL_H
+#define LOCKMAP_CELL_H
+
+#include <stdint.h>
+
+#include "grid.h"
+#include "inject.h"
+#include "launch.h"
+#include "outcome.h"
+
+struct journal;
+
+/* Everything a launcher or injector may need about the running cell. */
+struct cell_ctx {
+	const struct cell *cell;
+	const char *dir;		/* results/<run-id>/cells/<cell-id> */
+	const char *accel;		/* "kvm" or "tcg" (from the probe) */
+	const struct launcher_ops *launcher;
+	struct guest *guests;
+	size_t nguests;
+	struct journal *journal;
+	uint64_t pin_mask;		/* host cpus for vCPUs (guests.pin) */
+};
+
+struct cell_result {
+	enum outcome outcome;
+	char error[256];		/* why, when outcome is OUT_ERROR */
+	bool interrupted;
+	unsigned nevents[32];		/* by event kind */
+	/* guest metrics summed over guests in the observation window */
+	uint64_t ticks, expected, lost, late, maxgap_us;
+	int64_t worst_loss_bp;		/* the worst guest's loss, 0.01 % */
+	int guests_died;
+	int64_t seconds;		/* wall time of the cell */
+};
+
+struct run_opts {
+	const char *accel;		/* forced "kvm"/"tcg", or NULL: probe */
+};
+
+int cell_run(const struct cell *c, const char *dir, const char *accel,
+	     struct journal *j, struct cell_result *res);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Injectors: host-side delays. One file per injector fills a struct
+ * injector_ops; injectors[] in registry.c lists them. A profile section
+ * [inject.NAME] turns an injector on for every cell of the profile. */
+#ifndef LOCKMAP_INJECT_H
+#define LOCKMAP_INJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "profile.h"
+
+struct cell_ctx;
+
+struct inject_ctx {
+	const struct injector_ops *ops;
+	struct cell_ctx *cell;	/* the cell: parameters, guests, launcher, dir */
+	char section[48];	/* "inject.NAME": read parameters with cell_num() */
+	void *priv;		/* the injector's own state */
+	int started;		/* set by cell.c once start() returned 0 */
+};
+
+struct injector_ops {
+	const char *name;
+	const char *help;
+	const struct pspec *keys;	/* the keys of [inject.NAME] */
+	size_t nkeys;
+	/* 0 when usable here; else -ENOTSUP/-ENOENT with the reason and the fix. */
+	int (*supported)(char *why, size_t len);
+	/* Begin injecting (guests are running). A zero size means "off": return 0
+	 * and do nothing. */
+	int (*start)(struct inject_ctx *ic);
+	/* Optional: do what is due at now (monotonic ns); return the monotonic ns
+	 * of the next thing to do, or INT64_MAX. Called from the cell loop. */
+	int64_t (*step)(struct inject_ctx *ic, int64_t now);
+	/* Stop and undo everything start did; safe after a failed start. */
+	int (*stop)(struct inject_ctx *ic);
+	/* What was asked and what was done (counts, measured lengths). */
+	void (*describe)(struct inject_ctx *ic, json_t *out);
+};
+
+extern const struct injector_ops *const injectors[];
+extern const size_t nr_injectors;
+const struct injector_ops *injector_find(const char *name);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Launchers start a cell's guests and stop them. One file per launcher fills a
+ * struct launcher_ops; launchers[] in registry.c lists them. */
+#ifndef LOCKMAP_LAUNCH_H
+#define LOCKMAP_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "guestreport.h"
+#include "profile.h"
+
+struct cell_ctx;
+
+struct guest {
+	int index;
+	pid_t pid;		/* the VMM process; 0 once reaped */
+	char *out_path;		/* guest output (tickguest reports), in the cell dir */
+	long out_off;		/* how far the harness has read out_path */
+	char out_partial[256];	/* an incomplete last line */
+	char *vmm_log;		/* the VMM's own stdout/stderr */
+	int vcpu_tids[64];	/* host thread ids of the vCPUs, when known */
+	int nvcpus;
+	bool paused;
+	bool exited;		/* the VMM exited (by itself or stopped) */
+	int exit_status;	/* wait status, when exited */
+	struct guest_metrics metrics;
+	void *priv;		/* the launcher's own per-guest state */
+};
+
+struct launcher_ops {
+	const char *name;
+	const char *help;
+	const struct pspec *keys;	/* extra keys of [guests] for this launcher */
+	size_t nkeys;
+	/* 0 when usable here; else -ENOTSUP/-ENOENT and why + the fix in why. */
+	int (*supported)(char *why, size_t len);
+	/* Start ctx->nguests guests (ctx->guests is allocated by the caller and
+	 * zeroed) and return once each has printed its banner or failed. */
+	int (*start)(struct cell_ctx *ctx);
+	/* Pause or resume one guest (QMP stop/cont for QEMU). */
+	int (*pause)(struct cell_ctx *ctx, struct guest *g, bool paused);
+	/* Non-blocking: reap guests that exited; returns how many newly exited. */
+	int (*poll)(struct cell_ctx *ctx);
+	/* Stop and reap every guest; safe to call twice and after a failed start. */
+	int (*stop)(struct cell_ctx *ctx);
+	/* Facts for the journal: accel, command line, pins. */
+	void (*describe)(struct cell_ctx *ctx, json_t *out);
+};
+
+extern const struct launcher_ops *const launchers[];
+extern const size_t nr_launchers;
+const struct launcher_ops *launcher_find(const char *name);
+
+/* Read new output of every guest, feeding complete lines to its metrics and
+ * to cb (may be NULL). Shared by all launchers whose guests write to a file. */
+void guest_read_output(struct guest *g, void (*cb)(struct guest *, const char *, void *),
+		       void *arg);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Common helpers shared by every harness file: logging, time, small utilities. */
+#ifndef LOCKMAP_H
+#define LOCKMAP_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_USEC 1000LL
+#define NSEC_PER_MSEC 1000000LL
+#define NSEC_PER_SEC 1000000000LL
+
+/* Exit codes of the CLI (DESIGN.md "Exit codes"). */
+enum {
+	EXIT_CLEAN = 0,		/* no cell reached a fail_on outcome */
+	EXIT_FAILED = 1,	/* some cell did */
+	EXIT_USAGE = 2,		/* usage or profile error */
+	EXIT_NOTREADY = 3,	/* environment not ready */
+	EXIT_BISECT_SKIP = 125,
+};
+
+/* Log verbosity: 0 quiet, 1 normal, 2 debug (-v). */
+extern int lm_verbose;
+
+void lm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lm_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
+int64_t now_ns(void);
+int64_t wall_ns(void);
+/* Sleep for ns, returning early (with -EINTR) when a stop was requested. */
+int sleep_ns(int64_t ns);
+
+/* Set by SIGINT/SIGTERM through sig_install(); checked by every long loop. */
+extern volatile int lm_stop_requested;
+/* Read end of the self-pipe written by the signal handler; poll it. */
+int sig_fd(void);
+int sig_install(void);
+
+/* Small file helpers; return 0 or -errno. */
+int read_file_str(const char *path, char *buf, size_t len);
+int write_file_str(const char *path, const char *s);
+int mkdir_p(const char *path, unsigned mode);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Trim trailing whitespace in place; return s. */
+char *str_rtrim(char *s);
+/* Path of the directory holding the running lockmap binary (static buffer). */
+const char *exe_dir(void);
+/* Locate a data file shipped with lockmap (e.g. "tickguest.elf"): next to the
+ * binary, then ../lib/lockmap. Returns malloc'd path or NULL. */
+char *data_path(const char *name);
+/* Parse a cpu list "0-3,6" into a bitmask (up to 64 cpus); -EINVAL on error. */
+int cpulist_parse(const char *s, uint64_t *mask);
+/* Number of online cpus. */
+int cpus_online(void);
+/* Is stdout a terminal (progress lines are shown only then)? */
+bool is_tty(void);
+
+#endif

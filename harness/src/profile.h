@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Profiles: INI files (inih) whose keys are checked against spec tables.
+ * A key with several values (comma list or a..b+step / a..b*factor range) is an
+ * axis; grid.c expands the product of all axes into cells. */
+#ifndef LOCKMAP_PROFILE_H
+#define LOCKMAP_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ptype {
+	PT_INT,		/* plain integer */
+	PT_DURATION,	/* ns; units ns, us, ms, s (a bare 0 is allowed) */
+	PT_RATE,	/* Hz; units hz, khz */
+	PT_PERCENT,	/* hundredths of a percent; "5%" -> 500 */
+	PT_SIZE,	/* MiB; units M, G */
+	PT_BOOL,	/* 0/1, yes/no, true/false, on/off */
+	PT_ENUM,	/* one of spec->choices ("a|b|c") */
+	PT_STRING,	/* free text */
+	PT_CPULIST,	/* kernel cpu list "0-2,5"; commas belong to the value */
+	PT_LIST,	/* comma list of words (choices apply to each when set) */
+};
+
+/* For PT_CPULIST and PT_LIST, commas are part of one value: their axes use '|'
+ * ("pin = 0 | 1 | 0-1"). */
+
+struct pspec {
+	const char *key;	/* a trailing '*' makes a prefix match ("sysctl.*") */
+	enum ptype type;
+	int64_t min, max;	/* bounds in base units (ignored when min > max) */
+	const char *def;	/* default text; NULL: the key is required */
+	const char *choices;	/* PT_ENUM/PT_LIST: "a|b|c" */
+	const char *help;
+};
+
+struct pval {
+	char text[128];		/* canonical text: "1ms", "8", "periodic", "0-1" */
+	int64_t num;		/* number in base units; 0 for strings */
+	uint64_t mask;		/* PT_CPULIST: cpu bitmask */
+};
+
+/* One key as set in a profile (or filled from its spec default). */
+struct pkey {
+	char section[48];	/* "guests", "inject.pause" */
+	char key[64];
+	const struct pspec *spec;
+	struct pval *vals;	/* one value, or several for an axis */
+	size_t nvals;
+	bool is_set;		/* written in the profile (not a default) */
+	int line;		/* profile line, 0 for defaults */
+};
+
+struct profile {
+	char *path;
+	char *text;		/* the profile file's text, kept for run.json */
+	struct pkey *keys;
+	size_t nkeys;
+	char **sections;	/* sections present, in order of appearance */
+	size_t nsections;
+};
+
+/* The spec of a section: built-in ones, and one per launcher/injector. */
+struct section_spec {
+	const char *name;	/* "run", "guests", "inject.pause" */
+	const struct pspec *keys;
+	size_t nkeys;
+};
+
+/* Load and validate. On error returns -EINVAL and writes a message that names
+ * file:line, the key and what is allowed into err. */
+int profile_load(const char *path, struct profile **out, char *err, size_t errlen);
+/* The same, from text in memory (path used for messages only). */
+int profile_parse(const char *path, const char *text, struct profile **out,
+		  char *err, size_t errlen);
+void profile_free(struct profile *p);
+/* Find a key (NULL if absent and no default). */
+const struct pkey *profile_key(const struct profile *p, const char *section,
+			       const char *key);
+bool profile_has_section(const struct profile *p, const char *section);
+
+/* Parse one value of a given spec into v; -EINVAL with reason in err. */
+int pval_parse(const struct pspec *s, const char *text, struct pval *v,
+	       char *err, size_t errlen);
+/* Format a duration in ns canonically ("250us", "1ms", "3s"). */
+void fmt_duration(int64_t ns, char *buf, size_t len);
+
+/* All section specs (built-in + launchers + injectors), for check and --help. */
+const struct section_spec *section_spec_find(const char *name);
+
+#endif
