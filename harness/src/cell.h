@@ -36,11 +36,11 @@ struct cell_result {
 	int64_t seconds;		/* wall time of the cell */
 };
 
-struct run_opts {
-	const char *accel;		/* forced "kvm"/"tcg", or NULL: probe */
-};
+struct progress;
 
-int cell_run(const struct cell *c, const char *dir, const char *accel,
-	     struct journal *j, struct cell_result *res);
+/* Run one cell; results go to the journal and res. Returns 0, or -EIO when the
+ * outcome is error (res->error says why). Teardown always runs. */
+int cell_run(const struct cell *c, const char *dir, const char *accel, struct journal *j,
+	     struct progress *pg, struct cell_result *res);
 
 #endif

@@ -25,6 +25,7 @@ struct guest {
 	int nvcpus;
 	bool paused;
 	bool exited;		/* the VMM exited (by itself or stopped) */
+	bool exit_journaled;	/* cell.c: its exit was journaled */
 	int exit_status;	/* wait status, when exited */
 	struct guest_metrics metrics;
 	void *priv;		/* the launcher's own per-guest state */

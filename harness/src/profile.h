@@ -68,7 +68,8 @@ struct section_spec {
 };
 
 /* Load and validate. On error returns -EINVAL and writes a message that names
- * file:line, the key and what is allowed into err. */
+ * file:line, the key and what is allowed into err (profile_load: -errno when
+ * the file cannot be read, also with a message). */
 int profile_load(const char *path, struct profile **out, char *err, size_t errlen);
 /* The same, from text in memory (path used for messages only). */
 int profile_parse(const char *path, const char *text, struct profile **out,
@@ -87,5 +88,24 @@ void fmt_duration(int64_t ns, char *buf, size_t len);
 
 /* All section specs (built-in + launchers + injectors), for check and --help. */
 const struct section_spec *section_spec_find(const char *name);
+/* The i-th section spec ([run], [host], [guests], [expect], then one
+ * [inject.NAME] per injector); NULL past the end. For listing them all. */
+const struct section_spec *section_spec_at(size_t i);
+struct launcher_ops;
+/* [guests] for one launcher: the built-in keys plus the launcher's own.
+ * section_spec_find("guests") is this for the default launcher. */
+const struct section_spec *section_spec_guests(const struct launcher_ops *lo);
+
+/* Limits: values in one axis, and cells in a grid (axes x repeat). */
+#define PROFILE_MAX_AXIS_VALUES 10000
+#define PROFILE_MAX_CELLS 100000
+
+/* The built-in sections' keys (profile_keys.c). */
+extern const struct pspec profile_run_keys[];
+extern const size_t profile_run_nkeys;
+extern const struct pspec profile_guests_keys[];
+extern const size_t profile_guests_nkeys;
+extern const struct pspec profile_expect_keys[];
+extern const size_t profile_expect_nkeys;
 
 #endif

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TSC calibration, in the order a guest should trust the sources: what the
+ * hypervisor states, what the CPU states, and last a measurement against the
+ * PIT (the one clock every PC has, with a known 1.193182 MHz input). */
+#include "arch.h"
+#include "libc.h"
+#include "tsc.h"
+
+#define PIT_HZ			1193182ULL
+#define PIT_CALIB_MS		50
+
+#define HV_MSR_TSC_FREQUENCY	0x40000022
+#define HV_ACCESS_FREQUENCY	(1u << 11)	/* CPUID 0x40000003 EAX */
+
+static bool sig_is(uint32_t b, uint32_t c, uint32_t d, const char *want)
+{
+	char s[13];
+
+	memcpy(s, &b, 4);
+	memcpy(s + 4, &c, 4);
+	memcpy(s + 8, &d, 4);
+	s[12] = '\0';
+	return !strncmp(s, want, 12);
+}
+
+/* Hypervisor leaves: KVM and VMware put the TSC frequency in kHz in leaf
+ * base+0x10 (QEMU: -cpu ...,+invtsc,vmware-cpuid-freq=on); Hyper-V has it in
+ * an MSR. With Hyper-V enlightenments QEMU moves KVM's leaves to 0x40000100,
+ * so both bases are searched. */
+static int tsc_from_hypervisor(uint64_t *khz, const char **method)
+{
+	static const uint32_t bases[] = { 0x40000000, 0x40000100 };
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 31)))
+		return -1;
+	for (unsigned i = 0; i < ARRAY_SIZE(bases); i++) {
+		uint32_t base = bases[i], max, vb, vc, vd;
+		bool kvm;
+
+		cpuid(base, 0, &max, &vb, &vc, &vd);
+		kvm = sig_is(vb, vc, vd, "KVMKVMKVM\0\0\0");
+		if ((kvm || sig_is(vb, vc, vd, "VMwareVMware")) &&
+		    max >= base + 0x10 && max < base + 0x100) {
+
+			cpuid(base + 0x10, 0, &a, &b, &c, &d);
+			if (a) {
+				*khz = a;
+				*method = kvm ? "kvm" : "vmware";
+				return 0;
+			}
+		}
+		if (sig_is(vb, vc, vd, "Microsoft Hv") && max >= base + 3) {
+			cpuid(base + 3, 0, &a, &b, &c, &d);
+			if (a & HV_ACCESS_FREQUENCY) {
+				uint64_t hz = rdmsr(HV_MSR_TSC_FREQUENCY);
+
+				if (hz >= 1000) {
+					*khz = hz / 1000;
+					*method = "hyperv";
+					return 0;
+				}
+			}
+		}
+	}
+	return -1;
+}
+
+/* CPUID 0x15 gives TSC/crystal ratio and (when ECX != 0) the crystal; 0x16
+ * gives the base frequency in MHz, which is the TSC rate on the CPUs that
+ * have it but only to 1 MHz. */
+static int tsc_from_cpuid(uint64_t *khz, const char **method)
+{
+	uint32_t max, a, b, c, d;
+
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 0x15) {
+		cpuid(0x15, 0, &a, &b, &c, &d);
+		if (a && b && c) {
+			*khz = (uint64_t)c * b / a / 1000;
+			*method = "cpuid15";
+			return 0;
+		}
+	}
+	if (max >= 0x16) {
+		cpuid(0x16, 0, &a, &b, &c, &d);
+		if (a & 0xffff) {
+			*khz = (uint64_t)(a & 0xffff) * 1000;
+			*method = "cpuid16";
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Count TSC cycles while PIT channel 2 counts down PIT_CALIB_MS in mode 0 with
+ * its gate on; its output, readable in port 0x61 bit 5, rises at zero. */
+static int tsc_from_pit(uint64_t *khz, const char **method)
+{
+	uint32_t count = (uint32_t)(PIT_HZ * PIT_CALIB_MS / 1000);
+	uint64_t t0, t1;
+	unsigned long spins = 0;
+
+	/* Gate on (bit 0), speaker data off (bit 1). */
+	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
+	outb(0x43, 0xb0);		/* channel 2, lobyte/hibyte, mode 0, binary */
+	outb(0x42, (uint8_t)count);
+	outb(0x42, (uint8_t)(count >> 8));
+	t0 = rdtsc();
+	while (!(inb(0x61) & 0x20)) {
+		/* Without a PIT (or its port 0x61 wiring) never wait forever:
+		 * 50 ms is a few hundred thousand port reads even when slow. */
+		if (++spins > 200000000UL)
+			return -1;
+	}
+	t1 = rdtsc();
+	if (t1 <= t0)
+		return -1;
+	*khz = (t1 - t0) / PIT_CALIB_MS;
+	*method = "pit";
+	return 0;
+}
+
+int tsc_calibrate(uint64_t *khz, const char **method)
+{
+	if (!tsc_from_hypervisor(khz, method))
+		return 0;
+	if (!tsc_from_cpuid(khz, method))
+		return 0;
+	return tsc_from_pit(khz, method);
+}

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One cell, start to end: knobs, guests, warm-up, injectors, observation window,
+ * cool-down, outcome; teardown on every path (error, signal, timeout). */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cell.h"
+#include "classify.h"
+#include "hostknobs.h"
+#include "journal.h"
+#include "kmsg.h"
+#include "lockmap.h"
+#include "progress.h"
+
+/* How long a report may trail its first line before it is journaled anyway. */
+#define TRACE_QUIET_NS (500 * NSEC_PER_MSEC)
+
+struct cell_run {
+	struct cell_ctx ctx;
+	struct cell_result *res;
+	struct kmsg *kmsg;
+	FILE *kmsg_log;
+	struct classifier *cl;
+	struct inject_ctx *inj;
+	size_t ninj;
+	const char *phase;
+	struct progress *progress;
+};
+
+/* A complete kernel event: journal it now (fsync for lockups) and count it. */
+static void cell_on_event(const struct event *ev, void *arg)
+{
+	struct cell_run *r = arg;
+	enum outcome o = outcome_of_event(ev->kind);
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "type", json_string("event"));
+	json_object_set_new(rec, "cell", json_string(r->ctx.cell->id));
+	json_object_set_new(rec, "source", json_string("kmsg"));
+	json_object_set_new(rec, "phase", json_string(r->phase));
+	json_object_set_new(rec, "event", event_to_json(ev));
+	(void)journal_append(r->ctx.journal, rec, o > OUT_DEGRADED);
+	if (ev->kind < ARRAY_SIZE(r->res->nevents))
+		r->res->nevents[ev->kind]++;
+	/* Events of the warm-up belong to the host's state before injection,
+	 * but a lockup then is still a lockup of this cell's conditions. */
+	r->res->outcome = outcome_worst(r->res->outcome, o);
+	progress_clear(r->progress);
+	lm_info("cell %s: %s: %s", r->ctx.cell->id, event_kind_name(ev->kind), ev->line);
+}
+
+static void cell_on_kmsg_line(const char *line, void *arg)
+{
+	struct cell_run *r = arg;
+
+	if (r->kmsg_log)
+		fprintf(r->kmsg_log, "%s\n", line);
+	classifier_feed(r->cl, line);
+}
+
+static void cell_journal_guest_exit(struct cell_run *r, struct guest *g)
+{
+	json_t *rec = json_object();
+	int st = g->exit_status;
+
+	json_object_set_new(rec, "type", json_string("guest_exit"));
+	json_object_set_new(rec, "cell", json_string(r->ctx.cell->id));
+	json_object_set_new(rec, "guest", json_integer(g->index));
+	json_object_set_new(rec, "phase", json_string(r->phase));
+	if (WIFEXITED(st))
+		json_object_set_new(rec, "exit_code", json_integer(WEXITSTATUS(st)));
+	else if (WIFSIGNALED(st))
+		json_object_set_new(rec, "signal", json_integer(WTERMSIG(st)));
+	json_object_set_new(rec, "log", json_string(g->vmm_log ? g->vmm_log : ""));
+	(void)journal_append(r->ctx.journal, rec, true);
+}
+
+/* Notice guests whose VMM exited on its own, and journal each once. */
+static void cell_reap_guests(struct cell_run *r)
+{
+	if (r->ctx.launcher->poll(&r->ctx) <= 0)
+		return;
+	for (size_t i = 0; i < r->ctx.nguests; i++) {
+		struct guest *g = &r->ctx.guests[i];
+
+		if (g->exited && !g->exit_journaled) {
+			g->exit_journaled = true;
+			r->res->guests_died++;
+			cell_journal_guest_exit(r, g);
+		}
+	}
+}
+
+/* Watch kmsg, guests and injectors until `until` (monotonic ns) or a stop
+ * request. Returns 0, or -EINTR when a signal asked us to stop. */
+static int cell_watch(struct cell_run *r, const char *phase, int64_t len)
+{
+	int64_t start = now_ns(), until = start + len;
+
+	r->phase = phase;
+	r->progress->phase = phase;
+	r->progress->phase_start = start;
+	r->progress->phase_len = len;
+	for (;;) {
+		struct pollfd pfd[2];
+		int64_t now = now_ns(), next = until, age;
+		int nfd = 0, timeout_ms;
+
+		if (lm_stop_requested)
+			return -EINTR;
+		if (r->kmsg) {
+			if (kmsg_read(r->kmsg, cell_on_kmsg_line, r) < 0 && r->kmsg_log)
+				fprintf(r->kmsg_log, "lockmap: reading /dev/kmsg failed\n");
+		}
+		age = classifier_pending_age(r->cl, now);
+		if (age >= TRACE_QUIET_NS)
+			classifier_flush(r->cl);
+		for (size_t i = 0; i < r->ctx.nguests; i++)
+			guest_read_output(&r->ctx.guests[i], NULL, NULL);
+		cell_reap_guests(r);
+		for (size_t i = 0; i < r->ninj; i++) {
+			struct inject_ctx *ic = &r->inj[i];
+
+			if (ic->started && ic->ops->step) {
+				int64_t n = ic->ops->step(ic, now);
+
+				if (n < next)
+					next = n;
+			}
+		}
+		progress_draw(r->progress, 0);
+		now = now_ns();
+		if (now >= until)
+			return 0;
+		/* Guest output is a file: poll at least every 100 ms. */
+		if (next > now + 100 * NSEC_PER_MSEC)
+			next = now + 100 * NSEC_PER_MSEC;
+		timeout_ms = (int)((next - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+		pfd[nfd++] = (struct pollfd){ .fd = sig_fd(), .events = POLLIN };
+		if (r->kmsg)
+			pfd[nfd++] = (struct pollfd){ .fd = kmsg_fd(r->kmsg), .events = POLLIN };
+		(void)poll(pfd, nfd, timeout_ms);
+	}
+}
+
+static void cell_set_error(struct cell_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void cell_set_error(struct cell_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->error[0])
+		return;		/* keep the first reason */
+	va_start(ap, fmt);
+	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	va_end(ap);
+	/* A lockup that was seen stays the outcome: the cell did run far enough
+	 * to show it; the error is kept as a note. */
+	if (res->outcome < OUT_RCU_STALL)
+		res->outcome = OUT_ERROR;
+}
+
+/* The [inject.X] sections of the cell, in profile order. */
+static int cell_injectors_init(struct cell_run *r)
+{
+	const struct profile *p = r->ctx.cell->prof;
+
+	r->inj = calloc(p->nsections ? p->nsections : 1, sizeof(*r->inj));
+	if (!r->inj)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nsections; i++) {
+		const char *s = p->sections[i];
+		struct inject_ctx *ic;
+
+		if (strncmp(s, "inject.", 7))
+			continue;
+		ic = &r->inj[r->ninj++];
+		ic->ops = injector_find(s + 7);
+		ic->cell = &r->ctx;
+		snprintf(ic->section, sizeof(ic->section), "%s", s);
+	}
+	return 0;
+}
+
+static void cell_injectors_stop(struct cell_run *r)
+{
+	for (size_t i = r->ninj; i-- > 0;) {
+		struct inject_ctx *ic = &r->inj[i];
+
+		if (!ic->started)
+			continue;
+		if (ic->ops->stop(ic) < 0)
+			cell_set_error(r->res, "injector %s did not stop cleanly", ic->ops->name);
+		ic->started = 0;
+	}
+}
+
+/* Guest metrics summed over the cell's guests; tick loss beyond the profile's
+ * tolerance makes the cell degraded. */
+static void cell_guest_metrics(struct cell_run *r, json_t *out)
+{
+	struct cell_result *res = r->res;
+	int64_t tol = cell_num(r->ctx.cell, "guests", "tick_loss");
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < r->ctx.nguests; i++) {
+		struct guest *g = &r->ctx.guests[i];
+		struct guest_metrics *m = &g->metrics;
+		int64_t bp = guest_metrics_loss_bp(m);
+		json_t *o = json_object();
+
+		res->ticks += guest_metrics_ticks(m);
+		res->expected += guest_metrics_expected(m);
+		res->lost += guest_metrics_lost(m);
+		res->late += guest_metrics_late(m);
+		if (m->maxgap_us > res->maxgap_us)
+			res->maxgap_us = m->maxgap_us;
+		if (bp > res->worst_loss_bp)
+			res->worst_loss_bp = bp;
+		json_object_set_new(o, "guest", json_integer(g->index));
+		json_object_set_new(o, "reports", json_integer(m->nreports));
+		json_object_set_new(o, "ticks", json_integer((json_int_t)guest_metrics_ticks(m)));
+		json_object_set_new(o, "expected",
+				    json_integer((json_int_t)guest_metrics_expected(m)));
+		json_object_set_new(o, "lost", json_integer((json_int_t)guest_metrics_lost(m)));
+		json_object_set_new(o, "loss_pct", json_real(bp / 100.0));
+		json_object_set_new(o, "late", json_integer((json_int_t)guest_metrics_late(m)));
+		json_object_set_new(o, "maxgap_us", json_integer((json_int_t)m->maxgap_us));
+		if (m->error[0])
+			json_object_set_new(o, "error", json_string(m->error));
+		json_array_append_new(arr, o);
+		if (!m->nreports && !r->res->interrupted)
+			cell_set_error(res, "guest %d sent no report in the observation window (see %s)",
+				       g->index, g->out_path ? g->out_path : "its log");
+	}
+	json_object_set_new(out, "guests", arr);
+	if (res->worst_loss_bp > tol)
+		res->outcome = outcome_worst(res->outcome, OUT_DEGRADED);
+}
+
+static json_t *cell_params_json(const struct cell *c, bool axes_only)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < c->nparams; i++) {
+		const struct cparam *p = &c->params[i];
+		char k[128];
+
+		if (axes_only ? p->pkey->nvals < 2 : !p->pkey->is_set)
+			continue;
+		snprintf(k, sizeof(k), "%s.%s", p->pkey->section, p->pkey->key);
+		json_object_set_new(o, k, json_string(p->val->text));
+	}
+	return o;
+}
+
+/* What each injector was asked and did, while its state is still there. */
+static json_t *cell_injectors_describe(struct cell_run *r)
+{
+	json_t *inj = json_object();
+
+	for (size_t i = 0; i < r->ninj; i++) {
+		json_t *d = json_object();
+
+		if (r->inj[i].ops->describe)
+			r->inj[i].ops->describe(&r->inj[i], d);
+		json_object_set_new(inj, r->inj[i].ops->name, d);
+	}
+	return inj;
+}
+
+static void cell_journal_start(struct cell_run *r)
+{
+	const struct cell *c = r->ctx.cell;
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "type", json_string("cell_start"));
+	json_object_set_new(rec, "cell", json_string(c->id));
+	json_object_set_new(rec, "index", json_integer((json_int_t)c->index));
+	json_object_set_new(rec, "rep", json_integer(c->rep));
+	json_object_set_new(rec, "axes", cell_params_json(c, true));
+	json_object_set_new(rec, "params", cell_params_json(c, false));
+	json_object_set_new(rec, "accel", json_string(r->ctx.accel));
+	json_object_set_new(rec, "dir", json_string(r->ctx.dir));
+	(void)journal_append(r->ctx.journal, rec, true);
+}
+
+static void cell_journal_end(struct cell_run *r, json_t *metrics, json_t *inj)
+{
+	const struct cell *c = r->ctx.cell;
+	struct cell_result *res = r->res;
+	json_t *rec = json_object(), *ev = json_object();
+
+	for (int k = 0; k < EV__COUNT; k++)
+		json_object_set_new(ev, event_kind_name((enum event_kind)k),
+				    json_integer(res->nevents[k]));
+	json_object_set_new(rec, "type", json_string("cell_end"));
+	json_object_set_new(rec, "cell", json_string(c->id));
+	json_object_set_new(rec, "index", json_integer((json_int_t)c->index));
+	json_object_set_new(rec, "rep", json_integer(c->rep));
+	json_object_set_new(rec, "outcome", json_string(outcome_name(res->outcome)));
+	if (res->error[0])
+		json_object_set_new(rec, "error", json_string(res->error));
+	json_object_set_new(rec, "interrupted", json_boolean(res->interrupted));
+	json_object_set_new(rec, "seconds", json_integer(res->seconds));
+	json_object_set_new(rec, "events", ev);
+	json_object_set_new(rec, "injectors", inj ? inj : json_object());
+	json_object_set_new(rec, "metrics", metrics);
+	(void)journal_append(r->ctx.journal, rec, true);
+}
+
+int cell_run(const struct cell *c, const char *dir, const char *accel, struct journal *j,
+	     struct progress *pg, struct cell_result *res)
+{
+	struct cell_run r = { .res = res, .phase = "setup", .progress = pg };
+	struct hostknobs *hk = NULL;
+	json_t *metrics = json_object(), *launch = json_object(), *inj = NULL;
+	char err[256] = "", *path;
+	int64_t t0 = now_ns();
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = OUT_CLEAN;
+	r.ctx.cell = c;
+	r.ctx.dir = dir;
+	r.ctx.accel = accel;
+	r.ctx.journal = j;
+	r.ctx.launcher = launcher_find(cell_str(c, "guests", "launcher"));
+	r.ctx.pin_mask = cell_val(c, "guests", "pin")->mask;
+	r.ctx.nguests = (size_t)cell_num(c, "guests", "count");
+
+	rc = mkdir_p(dir, 0755);
+	if (rc) {
+		cell_set_error(res, "cannot create %s: %s", dir, strerror(-rc));
+		goto out_journal;
+	}
+	cell_journal_start(&r);
+	if (cell_injectors_init(&r) < 0) {
+		cell_set_error(res, "out of memory");
+		goto out_journal;
+	}
+	r.ctx.guests = calloc(r.ctx.nguests, sizeof(*r.ctx.guests));
+	r.cl = classifier_new(cell_on_event, &r);
+	if (!r.ctx.guests || !r.cl) {
+		cell_set_error(res, "out of memory");
+		goto out_free;
+	}
+
+	path = xasprintf("%s/kmsg.log", dir);
+	r.kmsg_log = fopen(path, "we");
+	free(path);
+	/* kmsg first: a lockup caused by setting knobs or starting guests is
+	 * part of the cell too. */
+	rc = kmsg_open(NULL, &r.kmsg);
+	if (rc) {
+		cell_set_error(res, "cannot read /dev/kmsg: %s (lockmap needs root to watch the kernel log)",
+			       strerror(-rc));
+		goto out_free;
+	}
+	rc = hostknobs_apply(c, &hk, err, sizeof(err));
+	if (rc) {
+		cell_set_error(res, "host knobs: %s", err);
+		goto out_kmsg;
+	}
+
+	r.phase = "boot";
+	pg->phase = "boot";
+	pg->phase_start = now_ns();
+	pg->phase_len = 0;
+	progress_draw(pg, 1);
+	rc = r.ctx.launcher->start(&r.ctx);
+	if (rc) {
+		cell_set_error(res, "%s launcher could not start %zu guests: %s (see %s/)",
+			       r.ctx.launcher->name, r.ctx.nguests, strerror(-rc), dir);
+		goto out_guests;
+	}
+
+	rc = cell_watch(&r, "warmup", cell_num(c, "run", "warmup"));
+	if (rc)
+		goto out_guests;
+	for (size_t i = 0; i < r.ctx.nguests; i++)
+		guest_metrics_open(&r.ctx.guests[i].metrics);
+
+	for (size_t i = 0; i < r.ninj; i++) {
+		struct inject_ctx *ic = &r.inj[i];
+
+		rc = ic->ops->start(ic);
+		if (rc) {
+			cell_set_error(res, "injector %s could not start: %s", ic->ops->name,
+				       strerror(-rc));
+			goto out_inject;
+		}
+		ic->started = 1;
+	}
+	rc = cell_watch(&r, "window", cell_num(c, "run", "cell_seconds"));
+	cell_injectors_stop(&r);
+	if (rc)
+		goto out_inject;
+	/* Guests are judged on the window only; cool-down still collects the
+	 * kernel's reports, which can trail the condition by seconds. */
+	for (size_t i = 0; i < r.ctx.nguests; i++) {
+		guest_read_output(&r.ctx.guests[i], NULL, NULL);
+		guest_metrics_close(&r.ctx.guests[i].metrics);
+	}
+	rc = cell_watch(&r, "cooldown", cell_num(c, "run", "cooldown"));
+
+out_inject:
+	cell_injectors_stop(&r);
+out_guests:
+	if (rc == -EINTR) {
+		res->interrupted = true;
+		cell_set_error(res, "interrupted by signal %d", lm_stop_requested);
+	}
+	r.phase = "teardown";
+	cell_reap_guests(&r);
+	inj = cell_injectors_describe(&r);
+	if (r.kmsg)
+		(void)kmsg_read(r.kmsg, cell_on_kmsg_line, &r);
+	classifier_flush(r.cl);
+	if (res->outcome != OUT_ERROR || res->interrupted)
+		cell_guest_metrics(&r, metrics);
+	r.ctx.launcher->describe(&r.ctx, launch);
+	json_object_set_new(metrics, "launcher", launch);
+	launch = NULL;
+	if (r.ctx.launcher->stop(&r.ctx) < 0)
+		cell_set_error(res, "guests did not stop cleanly");
+	if (res->guests_died)
+		cell_set_error(res, "%d guest(s) exited during the cell (see guest_exit in the journal)",
+			       res->guests_died);
+	if (hostknobs_restore(hk) < 0)
+		cell_set_error(res, "host knobs could not all be restored: run `lockmap check --restore`");
+out_kmsg:
+	kmsg_close(r.kmsg);
+out_free:
+	if (r.kmsg_log)
+		fclose(r.kmsg_log);
+	classifier_free(r.cl);
+	for (size_t i = 0; i < r.ctx.nguests && r.ctx.guests; i++) {
+		free(r.ctx.guests[i].out_path);
+		free(r.ctx.guests[i].vmm_log);
+	}
+	free(r.ctx.guests);
+out_journal:
+	json_decref(launch);
+	res->seconds = (now_ns() - t0) / NSEC_PER_SEC;
+	if (r.ctx.journal)
+		cell_journal_end(&r, metrics, inj);
+	else
+		json_decref(metrics), json_decref(inj);
+	free(r.inj);
+	return res->outcome == OUT_ERROR ? -EIO : 0;
+}

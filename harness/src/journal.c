@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/* journal.jsonl: one JSON object a line, append-only; resume and reports read it. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "lockmap.h"
+
+struct journal {
+	int fd;
+};
+
+int journal_open(const char *path, struct journal **out)
+{
+	struct journal *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -ENOMEM;
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (j->fd < 0) {
+		int e = -errno;
+
+		free(j);
+		return e;
+	}
+	*out = j;
+	return 0;
+}
+
+int journal_append(struct journal *j, json_t *rec, bool sync)
+{
+	char *s;
+	size_t len;
+	ssize_t n;
+	int rc = 0;
+
+	if (!j || !rec) {
+		json_decref(rec);
+		return -EINVAL;
+	}
+	json_object_set_new(rec, "ts", json_real((double)wall_ns() / NSEC_PER_SEC));
+	s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rec);
+	if (!s)
+		return -ENOMEM;
+	len = strlen(s);
+	s[len++] = '\n';	/* json_dumps left room: it NUL-terminated */
+	/* One write per record: with O_APPEND a record is never interleaved. */
+	n = write(j->fd, s, len);
+	if (n < 0)
+		rc = -errno;
+	else if ((size_t)n != len)
+		rc = -EIO;
+	free(s);
+	if (!rc && sync && fsync(j->fd) < 0)
+		rc = -errno;
+	return rc;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	(void)fsync(j->fd);
+	close(j->fd);
+	free(j);
+}
+
+int journal_read(const char *path, int (*cb)(json_t *rec, void *arg), void *arg)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		json_error_t jerr;
+		json_t *rec;
+
+		/* A crash can leave a torn last line: skip what does not parse. */
+		rec = json_loadb(line, (size_t)n, 0, &jerr);
+		if (!rec || !json_is_object(rec)) {
+			json_decref(rec);
+			continue;
+		}
+		rc = cb(rec, arg);
+		json_decref(rec);
+		if (rc < 0)
+			break;
+	}
+	free(line);
+	fclose(f);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lockmap: CLI dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lockmap.h"
+
+#ifndef LOCKMAP_VERSION
+#define LOCKMAP_VERSION "unknown"
+#endif
+
+static const struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} verbs[] = {
+	{ "check", cmd_check, "is this host ready to run lockmap (KVM, cgroups, kmsg, tools)" },
+	{ "run", cmd_run, "run every cell of a profile on this host" },
+	{ "classify", cmd_classify, "kernel log (file or stdin) to events, one JSON object a line" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lockmap VERB [OPTIONS] ...\n\n"
+		   "lockmap maps which host conditions make a KVM host lock up.\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f, "\n`lockmap VERB --help` describes each verb. Exit codes: 0 clean, 1 a cell\n"
+		   "reached a fail_on outcome, 2 usage or profile error, 3 host not ready.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_CLEAN;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("lockmap %s\n", LOCKMAP_VERSION);
+		return EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		if (!strcmp(argv[1], verbs[i].name)) {
+			/* getopt in the verb sees its own argv[0]. */
+			return verbs[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "lockmap: unknown verb '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The keys of the built-in profile sections [run], [guests] and [expect].
+ * [host] keys live in hostknobs.c, launcher and injector keys in their own
+ * files; profile.c puts them all together (section_spec_find()). */
+#include "lockmap.h"
+#include "profile.h"
+
+const struct pspec profile_run_keys[] = {
+	/* The default is the profile's file name without ".profile"; profile.c
+	 * fills it in, the empty text here only marks the key as optional. */
+	{ "name", PT_STRING, 1, 0, "", NULL,
+	  "name of the run, part of results/<run-id> (default: the file's base name)" },
+	{ "target", PT_ENUM, 1, 0, "local", "local|lab",
+	  "where the host under test is: this machine, or a lab VM" },
+	{ "cell_seconds", PT_DURATION, NSEC_PER_SEC, 24 * 3600 * NSEC_PER_SEC, "20s", NULL,
+	  "length of each cell's observation window" },
+	{ "warmup", PT_DURATION, 0, 3600 * NSEC_PER_SEC, "3s", NULL,
+	  "time the guests run before injectors start (not counted)" },
+	{ "cooldown", PT_DURATION, 0, 3600 * NSEC_PER_SEC, "2s", NULL,
+	  "time after injectors stop, still watched for late lockup reports" },
+	{ "repeat", PT_INT, 1, 1000, "1", NULL,
+	  "how many times each cell runs (repetitions share the cell id)" },
+};
+const size_t profile_run_nkeys = ARRAY_SIZE(profile_run_keys);
+
+const struct pspec profile_guests_keys[] = {
+	/* choices are the names in launchers[]; profile.c fills them in. */
+	{ "launcher", PT_ENUM, 1, 0, "qemu", NULL,
+	  "what starts the guests" },
+	{ "payload", PT_ENUM, 1, 0, "tickguest", "tickguest",
+	  "what the guests run" },
+	{ "count", PT_INT, 1, 512, NULL, NULL,
+	  "number of guests in each cell (required)" },
+	{ "vcpus", PT_INT, 1, 64, "1", NULL,
+	  "vCPUs per guest" },
+	{ "memory", PT_SIZE, 16, 4096, "32M", NULL,
+	  "memory per guest" },
+	{ "period", PT_DURATION, NSEC_PER_USEC, NSEC_PER_SEC, NULL, NULL,
+	  "LAPIC timer period the guests program (required)" },
+	{ "timer", PT_ENUM, 1, 0, "periodic", "periodic|oneshot|tscdeadline",
+	  "LAPIC timer mode" },
+	{ "idle", PT_ENUM, 1, 0, "hlt", "hlt|busy",
+	  "what a guest does between ticks: halt, or spin" },
+	{ "report", PT_DURATION, 100 * NSEC_PER_MSEC, 60 * NSEC_PER_SEC, "1s", NULL,
+	  "interval of the guests' tick reports" },
+	{ "pin", PT_CPULIST, 1, 0, "0", NULL,
+	  "host cpus the guests' vCPU threads are pinned to (kernel cpu list)" },
+	{ "tick_loss", PT_PERCENT, 0, 10000, "5%", NULL,
+	  "ticks a guest may lose before the cell counts as degraded" },
+	{ "accel", PT_ENUM, 1, 0, "auto", "auto|kvm|tcg",
+	  "KVM, TCG, or auto: KVM when a probe guest runs under it, else TCG" },
+};
+const size_t profile_guests_nkeys = ARRAY_SIZE(profile_guests_keys);
+
+/* The choices are in the order of enum outcome, so a PT_LIST value's num
+ * (bit i for choice i) is a mask of outcomes. */
+const struct pspec profile_expect_keys[] = {
+	{ "fail_on", PT_LIST, 1, 0, "softlockup,hardlockup,rcu_stall,panic,host_hang,error",
+	  "skipped|clean|degraded|rcu_stall|softlockup|hardlockup|panic|host_hang|error",
+	  "outcomes that make the run fail (exit status 1)" },
+};
+const size_t profile_expect_nkeys = ARRAY_SIZE(profile_expect_keys);

@@ -1,0 +1,30 @@
+# smoke: the smallest real run of lockmap on this host, two cells.
+#
+# Two tickguests tick their LAPIC timer every 1 ms (periodic mode) with their
+# vCPUs pinned to host cpu 0. The first cell injects nothing: it shows what a
+# quiet host gives. The second caps the guests' QEMU processes to 20 ms of CPU
+# time per 100 ms (CPU bandwidth control through cgroups): the guests cannot
+# take every tick, and the cell should come out degraded.
+# Each cell takes warmup + cell_seconds + cooldown plus guest boot: about 20 s.
+
+[run]
+name = smoke
+target = local
+cell_seconds = 10s
+warmup = 3s
+cooldown = 2s
+
+[guests]
+count = 2
+period = 1ms
+timer = periodic
+idle = hlt
+report = 500ms
+pin = 0
+# Ticks a guest may lose in the window before the cell counts as degraded.
+tick_loss = 5%
+
+[inject.throttle]
+# An axis: 0 (off) and 20 ms of CPU per period.
+quota = 0, 20ms
+period = 100ms
