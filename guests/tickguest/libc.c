@@ -121,6 +121,7 @@ static uint64_t udivmod64(uint64_t n, uint64_t d, uint64_t *rem)
 
 uint64_t __udivdi3(uint64_t n, uint64_t d);
 uint64_t __umoddi3(uint64_t n, uint64_t d);
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
 
 uint64_t __udivdi3(uint64_t n, uint64_t d)
 {
@@ -133,6 +134,11 @@ uint64_t __umoddi3(uint64_t n, uint64_t d)
 
 	udivmod64(n, d, &r);
 	return r;
+}
+
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
+{
+	return udivmod64(n, d, rem);
 }
 
 uint64_t muldiv64(uint64_t a, uint64_t b, uint64_t c)

@@ -43,7 +43,6 @@ static int tsc_from_hypervisor(uint64_t *khz, const char **method)
 		kvm = sig_is(vb, vc, vd, "KVMKVMKVM\0\0\0");
 		if ((kvm || sig_is(vb, vc, vd, "VMwareVMware")) &&
 		    max >= base + 0x10 && max < base + 0x100) {
-
 			cpuid(base + 0x10, 0, &a, &b, &c, &d);
 			if (a) {
 				*khz = a;

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `lockmap check`: is this host ready to run lockmap? One line per thing, each
+ * missing thing with the command that fixes it (like virt-host-validate). */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "cgroup.h"
+#include "cmd.h"
+#include "hostknobs.h"
+#include "inject.h"
+#include "launch.h"
+#include "lockmap.h"
+#include "spawn.h"
+
+enum check_state { CHECK_OK, CHECK_NOTE, CHECK_MISSING };
+
+struct check {
+	const char *name;
+	/* Fill msg (what was found) and fix (how to get it when missing). */
+	enum check_state (*fn)(char *msg, size_t len, char *fix, size_t flen);
+	bool required;		/* missing makes `check` exit 3 */
+};
+
+static enum check_state check_root(char *msg, size_t len, char *fix, size_t flen)
+{
+	if (geteuid() == 0) {
+		snprintf(msg, len, "running as root");
+		return CHECK_OK;
+	}
+	snprintf(msg, len, "not root: host knobs, cgroups and /dev/kmsg need root");
+	snprintf(fix, flen, "run lockmap as root (sudo lockmap ...)");
+	return CHECK_MISSING;
+}
+
+static enum check_state check_qemu(char *msg, size_t len, char *fix, size_t flen)
+{
+	char path[512];
+
+	if (!spawn_which("qemu-system-x86_64", path, sizeof(path))) {
+		snprintf(msg, len, "qemu-system-x86_64 not found on PATH");
+		snprintf(fix, flen, "apt-get install qemu-system-x86");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "%s", path);
+	return CHECK_OK;
+}
+
+static enum check_state check_tickguest(char *msg, size_t len, char *fix, size_t flen)
+{
+	char *p = data_path("tickguest.elf");
+
+	if (!p) {
+		snprintf(msg, len, "tickguest.elf not found next to lockmap");
+		snprintf(fix, flen, "make (builds build/tickguest.elf), or make install");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "%s", p);
+	free(p);
+	return CHECK_OK;
+}
+
+/* KVM is usable only when a guest was seen to run under it. */
+static enum check_state check_kvm(char *msg, size_t len, char *fix, size_t flen)
+{
+	char why[512];
+	int rc = accel_probe_kvm(0, why, sizeof(why));
+
+	if (rc == 0) {
+		snprintf(msg, len, "KVM runs guests here (%s)", why);
+		return CHECK_OK;
+	}
+	snprintf(msg, len, "KVM cannot run a guest here: %s; guests will run under TCG "
+		 "(emulated timing, slower)", why);
+	snprintf(fix, flen, "on a KVM host: modprobe kvm_intel (or kvm_amd), and check "
+		 "virtualization is enabled in the firmware");
+	return CHECK_NOTE;
+}
+
+static enum check_state check_nested(char *msg, size_t len, char *fix, size_t flen)
+{
+	static const char *const mods[] = { "kvm_intel", "kvm_amd" };
+	char path[128], val[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s/parameters/nested", mods[i]);
+		if (read_file_str(path, val, sizeof(val)) < 0)
+			continue;
+		if (val[0] == 'Y' || val[0] == '1') {
+			snprintf(msg, len, "%s nested=%s", mods[i], val);
+			return CHECK_OK;
+		}
+		snprintf(msg, len, "%s nested=%s: no nested virtualization (the lab needs it "
+			 "under KVM; it falls back to TCG otherwise)", mods[i], val);
+		snprintf(fix, flen, "modprobe -r %s && modprobe %s nested=1", mods[i], mods[i]);
+		return CHECK_NOTE;
+	}
+	snprintf(msg, len, "neither kvm_intel nor kvm_amd is loaded");
+	snprintf(fix, flen, "modprobe kvm_intel nested=1 (or kvm_amd nested=1)");
+	return CHECK_NOTE;
+}
+
+/* kvm parameters that shape periodic-timer behaviour. */
+static enum check_state check_kvm_params(char *msg, size_t len, char *fix, size_t flen)
+{
+	char v[64], pt[64];
+	size_t off;
+
+	if (read_file_str("/sys/module/kvm/parameters/min_timer_period_us", v, sizeof(v)) < 0) {
+		snprintf(msg, len, "kvm module not loaded: min_timer_period_us unknown");
+		snprintf(fix, flen, "modprobe kvm");
+		return CHECK_NOTE;
+	}
+	off = (size_t)snprintf(msg, len, "kvm.min_timer_period_us=%s", v);
+	if (off < len &&
+	    read_file_str("/sys/module/kvm_intel/parameters/preemption_timer", pt, sizeof(pt)) == 0)
+		snprintf(msg + off, len - off, " kvm_intel.preemption_timer=%s", pt);
+	return CHECK_OK;
+}
+
+static enum check_state check_cgroup(char *msg, size_t len, char *fix, size_t flen)
+{
+	struct cgroup_cpu cc;
+
+	if (cgroup_cpu_find(NULL, &cc) < 0) {
+		snprintf(msg, len, "no cgroup hierarchy offers the cpu controller: the "
+			 "throttle injector cannot run");
+		snprintf(fix, flen, "mount cgroup2 with the cpu controller enabled "
+			 "(or a cgroup v1 cpu hierarchy)");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "%s", cc.desc);
+	return CHECK_OK;
+}
+
+static enum check_state check_kmsg(char *msg, size_t len, char *fix, size_t flen)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(msg, len, "/dev/kmsg not readable: %s", strerror(errno));
+		snprintf(fix, flen, "run as root; sysctl kernel.dmesg_restrict=0 does not "
+			 "suffice for /dev/kmsg in containers: run on the host");
+		return CHECK_MISSING;
+	}
+	close(fd);
+	snprintf(msg, len, "/dev/kmsg readable");
+	return CHECK_OK;
+}
+
+static enum check_state check_stress(char *msg, size_t len, char *fix, size_t flen)
+{
+	char path[512];
+
+	if (!spawn_which("stress-ng", path, sizeof(path))) {
+		snprintf(msg, len, "stress-ng not found (the stress injector needs it)");
+		snprintf(fix, flen, "apt-get install stress-ng");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "%s", path);
+	return CHECK_OK;
+}
+
+/* The kernel's lockup detectors: what they will and will not report. */
+static enum check_state check_watchdog(char *msg, size_t len, char *fix, size_t flen)
+{
+	char nmi[16] = "?", soft[16] = "?", thresh[16] = "?";
+	bool pmu = access("/sys/bus/event_source/devices/cpu", F_OK) == 0;
+
+	(void)read_file_str("/proc/sys/kernel/nmi_watchdog", nmi, sizeof(nmi));
+	(void)read_file_str("/proc/sys/kernel/soft_watchdog", soft, sizeof(soft));
+	(void)read_file_str("/proc/sys/kernel/watchdog_thresh", thresh, sizeof(thresh));
+	snprintf(msg, len, "nmi_watchdog=%s soft_watchdog=%s watchdog_thresh=%s, %s", nmi, soft,
+		 thresh, pmu ? "PMU present" : "no PMU (the perf NMI watchdog cannot run)");
+	if (strcmp(nmi, "1") || !pmu) {
+		snprintf(fix, flen, "hard lockups are not detected by this kernel: "
+			 "sysctl kernel.nmi_watchdog=1 on a host with a PMU%s",
+			 pmu ? "" : "; the lab's helper module brings its own detector");
+		return CHECK_NOTE;
+	}
+	return CHECK_OK;
+}
+
+static enum check_state check_leftover(char *msg, size_t len, char *fix, size_t flen)
+{
+	const char *p = hostknobs_restore_path();
+
+	if (access(p, F_OK) == 0) {
+		snprintf(msg, len, "%s exists: a killed run left host knobs changed", p);
+		snprintf(fix, flen, "lockmap check --restore");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "no host knobs left changed by an earlier run");
+	return CHECK_OK;
+}
+
+static const struct check checks[] = {
+	{ "root", check_root, true },
+	{ "qemu", check_qemu, true },
+	{ "tickguest", check_tickguest, true },
+	{ "kvm", check_kvm, false },
+	{ "nested", check_nested, false },
+	{ "kvm-params", check_kvm_params, false },
+	{ "cgroup-cpu", check_cgroup, false },
+	{ "kmsg", check_kmsg, true },
+	{ "stress-ng", check_stress, false },
+	{ "watchdog", check_watchdog, false },
+	{ "knobs", check_leftover, true },
+};
+
+static void check_unit(const char *kind, const char *name, int (*supported)(char *, size_t))
+{
+	char why[512] = "", label[64];
+	int rc = supported(why, sizeof(why));
+
+	snprintf(label, sizeof(label), "%s.%s", kind, name);
+	printf("%-8s %-11s %s\n", rc ? "note" : "ok", label, rc ? why : "usable");
+}
+
+static void check_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lockmap check [--restore]\n"
+		"\n"
+		"Print, line by line, whether this host can run lockmap, each missing\n"
+		"thing with the command that fixes it. `ok` is ready, `note` works with a\n"
+		"limit it explains, `missing` is needed (exit 3).\n"
+		"\n"
+		"  --restore   put back host knobs that a killed run left changed\n"
+		"  -h, --help  this text\n");
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "restore", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static const char *const state[] = { "ok", "note", "missing" };
+	bool restore = false, missing = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': restore = true; break;
+		case 'h': check_usage(stdout); return EXIT_CLEAN;
+		default: check_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		check_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (restore) {
+		char msg[2048] = "";
+		int rc = hostknobs_restore_file(hostknobs_restore_path(), msg, sizeof(msg));
+
+		printf("%s\n", msg[0] ? msg : "nothing to restore");
+		return rc < 0 ? EXIT_NOTREADY : EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
+		char msg[1024] = "", fix[512] = "";
+		enum check_state s = checks[i].fn(msg, sizeof(msg), fix, sizeof(fix));
+
+		if (s == CHECK_MISSING && !checks[i].required)
+			s = CHECK_NOTE;
+		printf("%-8s %-11s %s\n", state[s], checks[i].name, msg);
+		if (s != CHECK_OK && fix[0])
+			printf("%-8s %-11s fix: %s\n", "", "", fix);
+		if (s == CHECK_MISSING)
+			missing = true;
+		fflush(stdout);
+	}
+	/* Every launcher and injector says itself whether it can run here. */
+	for (size_t i = 0; i < nr_launchers; i++)
+		check_unit("launcher", launchers[i]->name, launchers[i]->supported);
+	for (size_t i = 0; i < nr_injectors; i++)
+		check_unit("inject", injectors[i]->name, injectors[i]->supported);
+	return missing ? EXIT_NOTREADY : EXIT_CLEAN;
+}

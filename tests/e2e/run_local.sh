@@ -1,0 +1,114 @@
+#!/bin/sh
+# End to end on this host: `lockmap run` with real QEMU guests (tickguest),
+# real injectors, the real /dev/kmsg monitor, and the results files it writes.
+# Prints TAP lines; the runner counts them.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+lm=build/lockmap
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+if [ "$(id -u)" -ne 0 ]; then
+  skip "lockmap run end to end" "needs root (/dev/kmsg, cgroups, sysctls)"
+  exit 0
+fi
+
+# --- bad input: exit 2 before anything starts -------------------------------
+for p in tests/data/profiles/bad-*.profile; do
+  [ -f "$p" ] || continue
+  "$lm" run -o "$tmp/bad" "$p" >"$tmp/out" 2>&1
+  rc=$?
+  check "bad profile $(basename "$p") exits 2 (got $rc)" "[ $rc -eq 2 ]"
+done
+check "bad profiles start nothing" "[ ! -d '$tmp/bad' ]"
+
+# --- the smoke profile: two real cells ---------------------------------------
+"$lm" run -o "$tmp/res" profiles/smoke.profile >"$tmp/smoke.out" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/smoke.out"
+check "smoke.profile exits 0 (got $rc)" "[ $rc -eq 0 ]"
+run="$tmp/res/latest"
+check "results/latest points at the run" "[ -L '$tmp/res/latest' ] && [ -d '$run' ]"
+for f in run.json journal.jsonl cells.csv junit.xml; do
+  check "run has $f" "[ -s '$run/$f' ]"
+done
+check "run.json has the kernel, CPU and profile text" \
+  "grep -q '\"kernel\"' '$run/run.json' && grep -q '\"cpu_model\"' '$run/run.json' && grep -q 'inject.throttle' '$run/run.json'"
+check "journal has 2 cell_start and 2 cell_end" \
+  "[ \$(grep -c '\"type\":\"cell_start\"' '$run/journal.jsonl') -eq 2 ] && [ \$(grep -c '\"type\":\"cell_end\"' '$run/journal.jsonl') -eq 2 ]"
+check "cells.csv has a header and 2 rows" "[ \$(wc -l <'$run/cells.csv') -eq 3 ]"
+check "each cell has guest logs with tick reports" \
+  "[ \$(grep -l '^tick seq=' '$run'/cells/*/guest-0.log | wc -l) -eq 2 ]"
+clean=$(awk -F, 'NR == 2 { print $5 }' "$run/cells.csv")
+throttled=$(awk -F, 'NR == 3 { print $5 }' "$run/cells.csv")
+check "the cell without injection is clean (got $clean)" "[ '$clean' = clean ]"
+check "the throttled cell is degraded (got $throttled)" "[ '$throttled' = degraded ]"
+check "junit.xml has 2 testcases" "[ \$(grep -c '<testcase' '$run/junit.xml') -eq 2 ]"
+check "no guest QEMU left running" "! pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null"
+check "no lockmap cgroup left" "! ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* >/dev/null 2>&1"
+
+# --- a kernel report during a cell becomes an event and the outcome ----------
+# The line is written to /dev/kmsg by this test (a synthetic record in the
+# kernel's own format) to exercise kmsg -> classifier -> journal -> outcome on a
+# host that does not lock up; real lockups are the lab's tests.
+cat >"$tmp/kmsg.profile" <<'PROF'
+[run]
+name = kmsg-event
+cell_seconds = 6s
+warmup = 1s
+cooldown = 2s
+[guests]
+count = 1
+period = 1ms
+PROF
+"$lm" run -q -o "$tmp/kres" "$tmp/kmsg.profile" >"$tmp/k.out" 2>&1 &
+pid=$!
+sleep 6
+echo "<4>watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [lockmap-e2e:$$]" >/dev/kmsg
+wait $pid
+rc=$?
+kcsv="$tmp/kres/latest/cells.csv"
+check "a soft lockup report in kmsg makes the cell softlockup, exit 1 (got $rc)" \
+  "[ $rc -eq 1 ] && [ \"\$(awk -F, 'NR == 2 { print \$4 }' '$kcsv')\" = softlockup ]"
+check "the event is in the journal with its cpu and comm" \
+  "grep '\"type\":\"event\"' '$tmp/kres/latest/journal.jsonl' | grep -q '\"comm\":\"lockmap-e2e\"'"
+
+# --- SIGINT mid-cell: guests stopped, knobs restored, journal says so ---------
+old=$(cat /proc/sys/kernel/watchdog_thresh)
+new=$((old == 7 ? 8 : 7))
+cat >"$tmp/int.profile" <<PROF
+[run]
+name = interrupt
+cell_seconds = 60s
+warmup = 1s
+[host]
+watchdog_thresh = $new
+[guests]
+count = 2
+period = 1ms
+[inject.throttle]
+quota = 50ms
+PROF
+"$lm" run -q -o "$tmp/ires" "$tmp/int.profile" >"$tmp/i.out" 2>&1 &
+pid=$!
+sleep 8
+during=$(cat /proc/sys/kernel/watchdog_thresh)
+kill -INT $pid
+wait $pid
+rc=$?
+after=$(cat /proc/sys/kernel/watchdog_thresh)
+check "watchdog_thresh was set during the cell ($during)" "[ '$during' = '$new' ]"
+check "watchdog_thresh restored after SIGINT ($after = $old)" "[ '$after' = '$old' ]"
+check "the journal marks the cell interrupted" \
+  "grep '\"type\":\"cell_end\"' '$tmp/ires/latest/journal.jsonl' | grep -q '\"interrupted\":true'"
+check "no guest QEMU left after SIGINT" "! pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null"
+check "no lockmap cgroup left after SIGINT" \
+  "! ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* >/dev/null 2>&1"
+check "no restore file left" "[ ! -e /run/lockmap/knobs.restore ]"
+exit 0
