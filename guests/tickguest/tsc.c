@@ -93,30 +93,50 @@ static int tsc_from_cpuid(uint64_t *khz, const char **method)
 	return -1;
 }
 
-/* Count TSC cycles while PIT channel 2 counts down PIT_CALIB_MS in mode 0 with
- * its gate on; its output, readable in port 0x61 bit 5, rises at zero. */
+/* Read PIT channel 2's counter, bracketed by two TSC reads; *tsc gets their
+ * midpoint, the best estimate of when the latch happened. */
+static uint16_t pit2_read(uint64_t *tsc)
+{
+	uint64_t t0 = rdtsc();
+	uint8_t lo, hi;
+
+	outb(0x43, 0x80);		/* latch channel 2 */
+	lo = inb(0x42);
+	hi = inb(0x42);
+	*tsc = (t0 + rdtsc()) / 2;
+	return (uint16_t)(lo | hi << 8);
+}
+
+/* Let PIT channel 2 free-run (mode 2, count 65536, gate on) and count its
+ * ticks by reading the counter until PIT_CALIB_MS have passed. Reading the
+ * counter rather than waiting for the OUT bit in port 0x61 matters under
+ * TCG: QEMU reports that bit late by a varying few tenths of a percent. */
 static int tsc_from_pit(uint64_t *khz, const char **method)
 {
-	uint32_t count = (uint32_t)(PIT_HZ * PIT_CALIB_MS / 1000);
-	uint64_t t0, t1;
+	const uint64_t want = PIT_HZ * PIT_CALIB_MS / 1000;
+	uint64_t t0, t1, elapsed = 0;
 	unsigned long spins = 0;
+	uint16_t prev, c;
 
 	/* Gate on (bit 0), speaker data off (bit 1). */
 	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
-	outb(0x43, 0xb0);		/* channel 2, lobyte/hibyte, mode 0, binary */
-	outb(0x42, (uint8_t)count);
-	outb(0x42, (uint8_t)(count >> 8));
-	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20)) {
-		/* Without a PIT (or its port 0x61 wiring) never wait forever:
-		 * 50 ms is a few hundred thousand port reads even when slow. */
-		if (++spins > 200000000UL)
+	outb(0x43, 0xb4);		/* channel 2, lobyte/hibyte, mode 2, binary */
+	outb(0x42, 0);
+	outb(0x42, 0);
+	prev = pit2_read(&t0);
+	while (elapsed < want) {
+		c = pit2_read(&t1);
+		/* The counter counts down and wraps at 65536; polling far more
+		 * often than every 55 ms keeps the difference unambiguous. */
+		elapsed += (uint16_t)(prev - c);
+		prev = c;
+		/* A machine without a PIT reads a constant: give up, don't hang. */
+		if (++spins > 5000000UL)
 			return -1;
 	}
-	t1 = rdtsc();
 	if (t1 <= t0)
 		return -1;
-	*khz = (t1 - t0) / PIT_CALIB_MS;
+	*khz = muldiv64(t1 - t0, PIT_HZ, elapsed * 1000);
 	*method = "pit";
 	return 0;
 }

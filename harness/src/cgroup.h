@@ -22,7 +22,7 @@ struct cgroup_cpu {
  * host; a fixture tree in tests). Returns 0 (version set), -ENOENT when none
  * (desc says why and how to fix), or -errno reading mounts_path. */
 int cgroup_cpu_find_in(const char *mounts_path, const char *root, struct cgroup_cpu *out);
-/* The same on the real host. */
+/* The same on the real host; mounts_path NULL means /proc/mounts. */
 int cgroup_cpu_find(const char *mounts_path, struct cgroup_cpu *out);
 
 /* The path (relative to the hierarchy's root, "/..." ) of a task's cgroup in

@@ -217,7 +217,7 @@ static void check_unit(const char *kind, const char *name, int (*supported)(char
 	int rc = supported(why, sizeof(why));
 
 	snprintf(label, sizeof(label), "%s.%s", kind, name);
-	printf("%-8s %-11s %s\n", rc ? "note" : "ok", label, rc ? why : "usable");
+	printf("%-8s %-16s %s\n", rc ? "note" : "ok", label, rc ? why : "usable");
 }
 
 static void check_usage(FILE *f)
@@ -268,9 +268,9 @@ int cmd_check(int argc, char **argv)
 
 		if (s == CHECK_MISSING && !checks[i].required)
 			s = CHECK_NOTE;
-		printf("%-8s %-11s %s\n", state[s], checks[i].name, msg);
+		printf("%-8s %-16s %s\n", state[s], checks[i].name, msg);
 		if (s != CHECK_OK && fix[0])
-			printf("%-8s %-11s fix: %s\n", "", "", fix);
+			printf("%-8s %-16s fix: %s\n", "", "", fix);
 		if (s == CHECK_MISSING)
 			missing = true;
 		fflush(stdout);

@@ -36,6 +36,7 @@ struct guest_metrics {
 	uint64_t maxgap_us;	/* max of maxgap_us over reports inside the window */
 	unsigned nreports;	/* reports inside the window */
 	bool window_open;
+	bool window_closed;	/* guest_metrics_close() was called */
 	char error[128];	/* a guest "error ..." line, if any */
 };
 

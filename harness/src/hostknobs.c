@@ -295,6 +295,26 @@ fail:
 	return rc;
 }
 
+/* Write a knob the way `echo VALUE > FILE` does (O_TRUNC: a plain file in a
+ * test tree must not keep the tail of a longer old value). */
+static int knob_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0 || (size_t)n != len) {
+		int e = n < 0 ? -errno : -EIO;
+
+		close(fd);
+		return e;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
 /* Write old values back, newest first; returns the first error. */
 static int hostknobs_unwind(struct hostknobs *hk)
 {
@@ -306,7 +326,7 @@ static int hostknobs_unwind(struct hostknobs *hk)
 
 		if (!k->set)
 			continue;
-		rc = write_file_str(k->path, k->old);
+		rc = knob_write(k->path, k->old);
 		if (rc) {
 			lm_err("cannot restore %s (%s) to '%s': %s", k->name, k->path, k->old,
 			       strerror(-rc));
@@ -340,7 +360,7 @@ int hostknobs_apply(const struct cell *c, struct hostknobs **out, char *err, siz
 	for (size_t i = 0; i < hk->n; i++) {
 		struct knob *k = &hk->k[i];
 
-		rc = write_file_str(k->path, k->new);
+		rc = knob_write(k->path, k->new);
 		if (rc) {
 			snprintf(err, errlen, "[host] %s = %s: writing %s failed: %s", k->name, k->new,
 				 k->path, strerror(-rc));

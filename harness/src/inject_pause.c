@@ -37,7 +37,7 @@ struct pause_state {
 
 static int pause_supported(char *why, size_t len)
 {
-	/* The launcher decides: cell start fails if it has no pause op. */
+	/* Nothing of the host: the launcher pauses (start() checks it can). */
 	snprintf(why, len, "pauses guests through the launcher (QMP stop/cont)");
 	return 0;
 }

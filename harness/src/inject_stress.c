@@ -43,6 +43,7 @@ static const struct pspec stress_keys[] = {
 /* One flat allocation: argv points into argbuf. */
 struct stress_state {
 	pid_t pid;		/* stress-ng (its own process group), 0 once reaped */
+	pid_t pgid;		/* its pid, kept for describe() */
 	bool exited;
 	bool exited_early;	/* before stop() asked it to */
 	int status;		/* wait status once exited */
@@ -228,6 +229,7 @@ static int stress_start(struct inject_ctx *ic)
 		return rc;
 	}
 	snprintf(st->log, sizeof(st->log), "%s/stress-ng.log", ic->cell->dir);
+	(void)unlink(st->log);	/* a repeated cell reuses its directory */
 	o.stdout_path = st->log;
 	rc = spawn_start(st->argv, &o, &st->pid);
 	if (rc) {
@@ -235,6 +237,7 @@ static int stress_start(struct inject_ctx *ic)
 		st->pid = 0;
 		return rc;
 	}
+	st->pgid = st->pid;
 	st->started_at = now_ns();
 	lm_debug("stress: started stress-ng (pid %d), log %s", (int)st->pid, st->log);
 	return 0;
@@ -251,8 +254,8 @@ static int64_t stress_step(struct inject_ctx *ic, int64_t now)
 		st->exited = true;
 		st->exited_early = true;
 		st->stopped_at = now;
-		lm_warn("stress: stress-ng exited before the window ended (status 0x%x); see %s",
-			st->status, st->log);
+		lm_err("stress: stress-ng exited before the window ended (wait status 0x%x); see %s",
+		       st->status, st->log);
 		return INT64_MAX;
 	}
 	return now + NSEC_PER_SEC;
@@ -282,9 +285,11 @@ static int stress_stop(struct inject_ctx *ic)
 	if (!st || !st->pid)
 		return 0;
 	if (!st->exited) {
-		/* SIGINT first: stress-ng then stops its workers and prints
-		 * its metrics; the group signals catch whatever is left. */
-		(void)kill(st->pid, SIGINT);
+		/* SIGINT first: stress-ng then stops and prints its metrics.
+		 * To the whole group: a SCHED_FIFO worker spinning on the
+		 * parent's cpu would leave the parent too little time to
+		 * pass it on. */
+		(void)killpg(st->pid, SIGINT);
 		if (!stress_wait(st, STRESS_GRACE_MS)) {
 			(void)killpg(st->pid, SIGTERM);
 			if (!stress_wait(st, STRESS_GRACE_MS)) {
@@ -308,11 +313,13 @@ static int stress_stop(struct inject_ctx *ic)
 		nanosleep(&ts, NULL);
 	}
 	st->pid = 0;
-	return 0;
+	/* The window did not get the stress it asked for. */
+	return st->exited_early ? -ECHILD : 0;
 }
 
-/* Sum stress-ng's bogo ops per stressor from its --metrics-brief lines:
- * "stress-ng: info:  [pid] cpu   12345   10.00 ...". */
+/* Bogo ops per stressor from stress-ng's --metrics-brief table:
+ * "stress-ng: metrc: [pid] cpu   1883   1.98 ...". The table ends where the
+ * "miscellaneous metrics" (floating point rates) begin. */
 static void stress_metrics(const struct stress_state *st, json_t *out)
 {
 	FILE *f = fopen(st->log, "re");
@@ -325,9 +332,7 @@ static void stress_metrics(const struct stress_state *st, json_t *out)
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "] "), name[64];
-		long long bogo;
-		double secs;
+		char *p = strstr(line, "] "), name[64], bogo[32];
 
 		if (!p)
 			continue;
@@ -336,11 +341,12 @@ static void stress_metrics(const struct stress_state *st, json_t *out)
 			table = true;
 			continue;
 		}
-		if (!table)
+		if (strstr(p, "miscellaneous metrics"))
+			table = false;
+		if (!table || sscanf(p, "%63s %31s", name, bogo) != 2 ||
+		    strspn(bogo, "0123456789") != strlen(bogo))
 			continue;
-		if (sscanf(p, "%63s %lld %lf", name, &bogo, &secs) == 3) {
-			json_object_set_new(ops, name, json_integer(bogo));
-		}
+		json_object_set_new(ops, name, json_integer(strtoll(bogo, NULL, 10)));
 	}
 	fclose(f);
 	if (json_object_size(ops))
@@ -363,6 +369,7 @@ static void stress_describe(struct inject_ctx *ic, json_t *out)
 		json_array_append_new(argv, json_string(st->argv[i]));
 	json_object_set_new(out, "argv", argv);
 	json_object_set_new(out, "log", json_string(st->log));
+	json_object_set_new(out, "pid", json_integer(st->pgid));
 	if (st->exited) {
 		if (WIFEXITED(st->status))
 			json_object_set_new(out, "exit_status", json_integer(WEXITSTATUS(st->status)));

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The "qemu" launcher: one qemu-system-x86_64 per guest booting tickguest with
+ * -kernel, its reports on the debug console (port 0xe9) into a file in the cell
+ * directory, a QMP socket for pause/resume and vCPU thread ids, and its vCPU
+ * threads pinned to the cell's host cpus. */
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "cell.h"
+#include "launch.h"
+#include "lockmap.h"
+#include "qmp.h"
+#include "spawn.h"
+
+#define QEMU_BIN "qemu-system-x86_64"
+#define QMP_CMD_MS 2000
+#define MAX_ARGS 64
+
+struct qemu_guest {
+	struct qmp *qmp;
+	char *qmp_path;
+	char *argv[MAX_ARGS];	/* NULL-terminated, each string owned */
+	int nargs;
+	int pins[64];		/* host cpu of each vCPU, -1 when not pinned */
+	char version[32];	/* QEMU's, from the QMP greeting */
+};
+
+static void qg_arg(struct qemu_guest *qg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void qg_arg(struct qemu_guest *qg, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	/* The argv is built from a fixed list below: overflowing it is a
+	 * programming error, not a runtime condition. */
+	if (qg->nargs >= MAX_ARGS - 1)
+		abort();
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	qg->argv[qg->nargs++] = s;
+	qg->argv[qg->nargs] = NULL;
+}
+
+static void qg_free(struct qemu_guest *qg)
+{
+	if (!qg)
+		return;
+	qmp_close(qg->qmp);
+	for (int i = 0; i < qg->nargs; i++)
+		free(qg->argv[i]);
+	free(qg->qmp_path);
+	free(qg);
+}
+
+static int qemu_supported(char *why, size_t len)
+{
+	char path[PATH_MAX];
+	char *elf;
+
+	if (!spawn_which(QEMU_BIN, path, sizeof(path))) {
+		snprintf(why, len, "%s not found; install it: apt-get install qemu-system-x86",
+			 QEMU_BIN);
+		return -ENOENT;
+	}
+	elf = data_path("tickguest.elf");
+	if (!elf) {
+		snprintf(why, len, "tickguest.elf not found next to lockmap; build it: make tickguest");
+		return -ENOENT;
+	}
+	snprintf(why, len, "%s, guest %s", path, elf);
+	free(elf);
+	return 0;
+}
+
+/* The QMP socket lives in the cell directory unless that path is too long for
+ * a unix socket address (108 bytes); then in /tmp under a unique name. */
+static char *qemu_qmp_path(const struct cell_ctx *ctx, int index)
+{
+	char *p = xasprintf("%s/qmp-%d.sock", ctx->dir, index);
+
+	if (strlen(p) < 100)
+		return p;
+	free(p);
+	return xasprintf("/tmp/lockmap-%d-%s-%d.sock", (int)getpid(), ctx->cell->id, index);
+}
+
+/* QEMU's option parser splits on commas; a comma inside a value is doubled.
+ * Paths come from the run name and the working directory. */
+static char *qemu_opt_escape(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *o = out;
+
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		*o++ = *s;
+		if (*s == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The whole command line of one guest, from the cell's [guests] parameters. */
+static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_guest *qg,
+			    const char *kernel)
+{
+	const struct cell *c = ctx->cell;
+	int64_t period_us = cell_num(c, "guests", "period") / NSEC_PER_USEC;
+	int64_t report_ms = cell_num(c, "guests", "report") / NSEC_PER_MSEC;
+	bool kvm = !strcmp(ctx->accel, "kvm");
+	char *out = qemu_opt_escape(g->out_path), *qmp = qemu_opt_escape(qg->qmp_path);
+
+	qg_arg(qg, QEMU_BIN);
+	qg_arg(qg, "-name");
+	qg_arg(qg, "lockmap-%s-g%d", c->id, g->index);
+	/* TCG's "max" model lacks the TSC-deadline timer (QEMU 7.2 drops
+	 * +tsc-deadline with a warning), so tickguest's tscdeadline mode needs
+	 * KVM; tickguest says so itself when the CPUID bit is missing. */
+	qg_arg(qg, "-accel");
+	qg_arg(qg, "%s", kvm ? "kvm" : "tcg");
+	qg_arg(qg, "-cpu");
+	qg_arg(qg, "%s", kvm ? "host" : "max");
+	qg_arg(qg, "-smp");
+	qg_arg(qg, "%lld", (long long)cell_num(c, "guests", "vcpus"));
+	qg_arg(qg, "-m");
+	qg_arg(qg, "%lldM", (long long)cell_num(c, "guests", "memory"));
+	qg_arg(qg, "-nodefaults");
+	qg_arg(qg, "-display");
+	qg_arg(qg, "none");
+	qg_arg(qg, "-no-reboot");
+	qg_arg(qg, "-no-user-config");
+	qg_arg(qg, "-kernel");
+	qg_arg(qg, "%s", kernel);
+	qg_arg(qg, "-append");
+	qg_arg(qg, "period_us=%lld timer=%s idle=%s report_ms=%lld",
+	       (long long)(period_us > 0 ? period_us : 1), cell_str(c, "guests", "timer"),
+	       cell_str(c, "guests", "idle"), (long long)report_ms);
+	qg_arg(qg, "-chardev");
+	qg_arg(qg, "file,id=dbg,path=%s", out);
+	qg_arg(qg, "-device");
+	qg_arg(qg, "isa-debugcon,chardev=dbg,iobase=0xe9");
+	qg_arg(qg, "-device");
+	qg_arg(qg, "isa-debug-exit,iobase=0xf4,iosize=4");
+	qg_arg(qg, "-qmp");
+	qg_arg(qg, "unix:%s,server=on,wait=off", qmp);
+	free(out);
+	free(qmp);
+}
+
+/* Why a guest failed to come up, with QEMU's last words, for the user. */
+static void qemu_report_failure(struct guest *g, const char *what)
+{
+	char tail[512];
+
+	qemu_log_tail(g->vmm_log, tail, sizeof(tail));
+	lm_err("guest %d: %s%s%s (QEMU log: %s)", g->index, what,
+	       tail[0] ? "; QEMU said: " : "", tail, g->vmm_log);
+}
+
+/* Reap g if it exited; true when it has. */
+static bool qemu_reap(struct guest *g)
+{
+	int status;
+
+	if (g->pid <= 0)
+		return g->exited;
+	if (spawn_poll(g->pid, &status) == 0)
+		return false;
+	g->exited = true;
+	g->exit_status = status;
+	g->pid = 0;
+	return true;
+}
+
+static void qemu_describe_status(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "QEMU exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "QEMU was killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "QEMU ended (wait status %#x)", status);
+}
+
+/* Each vCPU gets one cpu of the mask, round-robin over all vCPUs of all
+ * guests: KVM arms a vCPU's LAPIC timer hrtimer on the cpu the vCPU runs on,
+ * so a vCPU that stays on one cpu makes "which host cpu carries which guest
+ * timers" fixed and even, and a lockup report's cpu maps back to guests. */
+static int qemu_pin_cpu(uint64_t mask, int slot)
+{
+	int n = __builtin_popcountll(mask), k;
+
+	if (!n)
+		return -1;
+	k = slot % n;
+	for (int cpu = 0; cpu < 64; cpu++)
+		if ((mask >> cpu & 1) && k-- == 0)
+			return cpu;
+	return -1;
+}
+
+/* Ask QEMU for its vCPU thread ids and pin each one. Under single-threaded
+ * TCG all vCPUs share a thread: it then gets the union of their cpus. */
+static int qemu_pin_vcpus(struct cell_ctx *ctx, struct guest *g, struct qemu_guest *qg)
+{
+	/* Slots follow guest order, not the order QMP answered in, so the
+	 * same cell pins the same way every time. */
+	int slot = g->index * (int)cell_num(ctx->cell, "guests", "vcpus");
+	json_t *cpus = NULL, *cpu;
+	size_t i;
+	int rc;
+
+	rc = qmp_cmd(qg->qmp, "query-cpus-fast", NULL, &cpus, QMP_CMD_MS);
+	if (rc) {
+		qemu_report_failure(g, qmp_error(qg->qmp));
+		return rc;
+	}
+	g->nvcpus = 0;
+	json_array_foreach(cpus, i, cpu) {
+		json_int_t idx = json_integer_value(json_object_get(cpu, "cpu-index"));
+
+		if (idx < 0 || idx >= (json_int_t)ARRAY_SIZE(g->vcpu_tids))
+			continue;
+		g->vcpu_tids[idx] = (int)json_integer_value(json_object_get(cpu, "thread-id"));
+		if (idx + 1 > g->nvcpus)
+			g->nvcpus = (int)idx + 1;
+	}
+	json_decref(cpus);
+
+	for (int v = 0; v < g->nvcpus; v++)
+		qg->pins[v] = qemu_pin_cpu(ctx->pin_mask, slot + v);
+	if (!ctx->pin_mask)
+		return 0;
+	for (int v = 0; v < g->nvcpus; v++) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		for (int w = 0; w < g->nvcpus; w++)
+			if (g->vcpu_tids[w] == g->vcpu_tids[v] && qg->pins[w] >= 0)
+				CPU_SET(qg->pins[w], &set);
+		if (sched_setaffinity(g->vcpu_tids[v], sizeof(set), &set) < 0) {
+			rc = -errno;
+			lm_err("guest %d: cannot pin vCPU %d (thread %d) to cpu %d: %s (does guests.pin name cpus that are online and allowed here? %d online)",
+			       g->index, v, g->vcpu_tids[v], qg->pins[v], strerror(errno),
+			       cpus_online());
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Banner wait bound: QEMU start-up and TCG boot cost cpu time, and many guests
+ * start at once on few cpus. */
+static int64_t qemu_boot_budget_ns(const struct cell_ctx *ctx)
+{
+	if (!strcmp(ctx->accel, "kvm"))
+		return 5 * NSEC_PER_SEC + (int64_t)ctx->nguests * 250 * NSEC_PER_MSEC;
+	return 15 * NSEC_PER_SEC + (int64_t)ctx->nguests * NSEC_PER_SEC;
+}
+
+/* Spawn one QEMU for guest g (no waiting). */
+static int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
+{
+	struct qemu_guest *qg = calloc(1, sizeof(*qg));
+	struct spawn_opts so = { .stdout_fd = -1, .new_pgrp = true };
+	int rc;
+
+	if (!qg)
+		return -ENOMEM;
+	g->priv = qg;
+	g->out_path = xasprintf("%s/guest-%d.log", ctx->dir, g->index);
+	g->vmm_log = xasprintf("%s/qemu-%d.log", ctx->dir, g->index);
+	qg->qmp_path = qemu_qmp_path(ctx, g->index);
+	for (size_t v = 0; v < ARRAY_SIZE(qg->pins); v++)
+		qg->pins[v] = -1;
+	/* A repeated cell reuses its directory: start from empty files so
+	 * out_off and the logs describe this run only. */
+	(void)unlink(g->out_path);
+	(void)unlink(g->vmm_log);
+	(void)unlink(qg->qmp_path);
+	qemu_build_argv(ctx, g, qg, kernel);
+	so.stdout_path = g->vmm_log;
+	rc = spawn_start(qg->argv, &so, &g->pid);
+	if (rc) {
+		g->pid = 0;
+		lm_err("guest %d: cannot start %s: %s", g->index, QEMU_BIN, strerror(-rc));
+	}
+	return rc;
+}
+
+/* Connect QMP to every guest and pin its vCPUs, while watching for QEMUs that
+ * exit early (a bad option, no memory) instead of waiting out the budget. */
+static int qemu_connect_all(struct cell_ctx *ctx, int64_t deadline)
+{
+	size_t left = ctx->nguests;
+
+	while (left) {
+		struct timespec ts = { 0, 10 * NSEC_PER_MSEC };
+
+		for (size_t i = 0; i < ctx->nguests; i++) {
+			struct guest *g = &ctx->guests[i];
+			struct qemu_guest *qg = g->priv;
+			struct stat st;
+			char what[128];
+			int rc;
+
+			if (qg->qmp)
+				continue;
+			if (qemu_reap(g)) {
+				qemu_describe_status(g->exit_status, what, sizeof(what));
+				qemu_report_failure(g, what);
+				return -EIO;
+			}
+			if (stat(qg->qmp_path, &st) < 0)
+				continue;
+			rc = qmp_connect(qg->qmp_path, (int)((deadline - now_ns()) / NSEC_PER_MSEC),
+					 &qg->qmp);
+			if (rc) {
+				snprintf(what, sizeof(what), "no QMP session on %s: %s",
+					 qg->qmp_path, strerror(-rc));
+				/* A QEMU that hung up on us is usually exiting:
+				 * its exit status says more than the socket. */
+				for (int w = 0; w < 50 && !qemu_reap(g); w++)
+					nanosleep(&ts, NULL);
+				if (g->exited)
+					qemu_describe_status(g->exit_status, what, sizeof(what));
+				qemu_report_failure(g, what);
+				return rc == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
+			}
+			snprintf(qg->version, sizeof(qg->version), "%s", qmp_version(qg->qmp));
+			rc = qemu_pin_vcpus(ctx, g, qg);
+			if (rc)
+				return rc;
+			left--;
+		}
+		if (!left)
+			break;
+		if (lm_stop_requested)
+			return -EINTR;
+		if (now_ns() >= deadline) {
+			for (size_t i = 0; i < ctx->nguests; i++) {
+				struct qemu_guest *qg = ctx->guests[i].priv;
+
+				if (!qg->qmp)
+					qemu_report_failure(&ctx->guests[i],
+							    "QMP socket never appeared");
+			}
+			return -ETIMEDOUT;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* Wait until every guest printed its banner; a guest that exits or reports
+ * an error first fails the start. */
+static int qemu_wait_banners(struct cell_ctx *ctx, int64_t deadline)
+{
+	for (;;) {
+		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };
+		size_t ready = 0;
+
+		for (size_t i = 0; i < ctx->nguests; i++) {
+			struct guest *g = &ctx->guests[i];
+			char what[320];
+
+			guest_read_output(g, NULL, NULL);
+			if (g->metrics.error[0]) {
+				bool no_tscdl = strstr(g->metrics.error, "no-tsc-deadline");
+
+				/* tickguest would fall back to oneshot: that is not
+				 * the cell that was asked for, so refuse it. */
+				snprintf(what, sizeof(what), "tickguest reported: %s%s",
+					 g->metrics.error, !no_tscdl ? "" :
+					 " (timer=tscdeadline needs a CPU with the TSC-deadline timer; QEMU's TCG has none: run it under KVM or choose timer=periodic|oneshot)");
+				qemu_report_failure(g, what);
+				return -EIO;
+			}
+			if (g->metrics.banner_seen) {
+				ready++;
+				continue;
+			}
+			if (qemu_reap(g)) {
+				qemu_describe_status(g->exit_status, what, sizeof(what));
+				strncat(what, " before tickguest printed its banner",
+					sizeof(what) - strlen(what) - 1);
+				qemu_report_failure(g, what);
+				return -EIO;
+			}
+		}
+		if (ready == ctx->nguests)
+			return 0;
+		if (lm_stop_requested)
+			return -EINTR;
+		if (now_ns() >= deadline)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	for (size_t i = 0; i < ctx->nguests; i++) {
+		struct guest *g = &ctx->guests[i];
+		char what[160];
+
+		if (g->metrics.banner_seen)
+			continue;
+		snprintf(what, sizeof(what), "no tickguest banner in %s within %lld s under %s",
+			 g->out_path, (long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC),
+			 ctx->accel);
+		qemu_report_failure(g, what);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Spawn every guest first and then wait for all of them, so N guests boot in
+ * about the time of one. */
+static int qemu_start(struct cell_ctx *ctx)
+{
+	int64_t deadline = now_ns() + qemu_boot_budget_ns(ctx);
+	char *kernel = data_path("tickguest.elf");
+	int rc = 0;
+
+	for (size_t i = 0; i < ctx->nguests; i++)
+		ctx->guests[i].index = (int)i;
+	if (!kernel) {
+		lm_err("tickguest.elf not found next to lockmap; build it: make tickguest");
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < ctx->nguests && !rc; i++)
+		rc = qemu_spawn(ctx, &ctx->guests[i], kernel);
+	free(kernel);
+	if (!rc)
+		rc = qemu_connect_all(ctx, deadline);
+	if (!rc)
+		rc = qemu_wait_banners(ctx, deadline);
+	if (rc) {
+		/* The guests that did start keep running until stop(), so
+		 * describe() can still show what was launched. */
+		return rc == -EINTR || rc == -ENOMEM ? rc : -EIO;
+	}
+	lm_debug("qemu: %zu guests up under %s", ctx->nguests, ctx->accel);
+	return 0;
+}
+
+static int qemu_pause(struct cell_ctx *ctx, struct guest *g, bool paused)
+{
+	struct qemu_guest *qg = g->priv;
+	int rc;
+
+	(void)ctx;
+	if (!qg || !qg->qmp || g->exited)
+		return -ESRCH;
+	rc = qmp_cmd(qg->qmp, paused ? "stop" : "cont", NULL, NULL, QMP_CMD_MS);
+	if (rc) {
+		lm_warn("guest %d: %s", g->index, qmp_error(qg->qmp));
+		return rc;
+	}
+	g->paused = paused;
+	return 0;
+}
+
+static int qemu_poll(struct cell_ctx *ctx)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < ctx->nguests; i++) {
+		struct guest *g = &ctx->guests[i];
+		struct qemu_guest *qg = g->priv;
+		json_t *ev;
+
+		if (g->pid > 0 && qemu_reap(g))
+			n++;
+		if (!qg || !qg->qmp)
+			continue;
+		/* Drain QMP events so they do not pile up in QEMU's monitor. */
+		(void)qmp_pump(qg->qmp, 0);
+		while ((ev = qmp_event_next(qg->qmp))) {
+			lm_debug("guest %d: QMP event %s", g->index,
+				 json_string_value(json_object_get(ev, "event")));
+			json_decref(ev);
+		}
+	}
+	return n;
+}
+
+/* quit over QMP to every guest, then SIGTERM, then SIGKILL for whatever is
+ * left; every QEMU is reaped and its socket file removed. */
+static int qemu_stop(struct cell_ctx *ctx)
+{
+	int64_t end;
+
+	if (!ctx->guests)
+		return 0;
+	for (size_t i = 0; i < ctx->nguests; i++) {
+		struct guest *g = &ctx->guests[i];
+		struct qemu_guest *qg = g->priv;
+
+		if (g->pid > 0 && qg && qg->qmp && !qemu_reap(g))
+			(void)qmp_cmd(qg->qmp, "quit", NULL, NULL, 500);
+	}
+	end = now_ns() + 2 * NSEC_PER_SEC;
+	for (bool again = true; again && now_ns() < end;) {
+		struct timespec ts = { 0, 10 * NSEC_PER_MSEC };
+
+		again = false;
+		for (size_t i = 0; i < ctx->nguests; i++)
+			if (ctx->guests[i].pid > 0 && !qemu_reap(&ctx->guests[i]))
+				again = true;
+		if (again)
+			nanosleep(&ts, NULL);
+	}
+	/* Stragglers get SIGTERM together, then one grace period in total. */
+	for (size_t i = 0; i < ctx->nguests; i++)
+		if (ctx->guests[i].pid > 0)
+			(void)kill(ctx->guests[i].pid, SIGTERM);
+	for (size_t i = 0; i < ctx->nguests; i++) {
+		struct guest *g = &ctx->guests[i];
+
+		if (g->pid <= 0)
+			continue;
+		g->exit_status = spawn_stop(g->pid, i == 0 ? 1000 : 100);
+		g->exited = true;
+		g->pid = 0;
+	}
+	for (size_t i = 0; i < ctx->nguests; i++) {
+		struct guest *g = &ctx->guests[i];
+		struct qemu_guest *qg = g->priv;
+
+		if (!qg)
+			continue;
+		(void)unlink(qg->qmp_path);
+		qg_free(qg);
+		g->priv = NULL;
+	}
+	return 0;
+}
+
+static void qemu_describe(struct cell_ctx *ctx, json_t *out)
+{
+	struct qemu_guest *qg0 = ctx->nguests && ctx->guests ? ctx->guests[0].priv : NULL;
+	json_t *guests = json_array();
+	char path[PATH_MAX];
+
+	json_object_set_new(out, "accel", json_string(ctx->accel));
+	if (spawn_which(QEMU_BIN, path, sizeof(path)))
+		json_object_set_new(out, "qemu", json_string(path));
+	if (qg0) {
+		json_t *argv = json_array();
+
+		if (qg0->version[0])
+			json_object_set_new(out, "qemu_version", json_string(qg0->version));
+		for (int i = 0; i < qg0->nargs; i++)
+			json_array_append_new(argv, json_string(qg0->argv[i]));
+		json_object_set_new(out, "argv", argv);
+	}
+	json_object_set_new(out, "pin_policy",
+			    json_string(ctx->pin_mask ? "round-robin: one cpu of guests.pin per vCPU"
+						      : "none"));
+	for (size_t i = 0; ctx->guests && i < ctx->nguests; i++) {
+		struct guest *g = &ctx->guests[i];
+		struct qemu_guest *qg = g->priv;
+		json_t *tids = json_array(), *pins = json_array();
+
+		for (int v = 0; v < g->nvcpus; v++) {
+			json_array_append_new(tids, json_integer(g->vcpu_tids[v]));
+			json_array_append_new(pins, qg && qg->pins[v] >= 0 ?
+					      json_integer(qg->pins[v]) : json_null());
+		}
+		json_array_append_new(guests, json_pack("{s:i, s:o, s:o}", "index", g->index,
+							"vcpu_tids", tids, "pins", pins));
+	}
+	json_object_set_new(out, "guests", guests);
+}
+
+const struct launcher_ops launch_qemu_ops = {
+	.name = "qemu",
+	.help = "one qemu-system-x86_64 per guest (KVM when the probe passes, else TCG), QMP for pause/resume, vCPUs pinned to guests.pin",
+	.keys = NULL,
+	.nkeys = 0,
+	.supported = qemu_supported,
+	.start = qemu_start,
+	.pause = qemu_pause,
+	.poll = qemu_poll,
+	.stop = qemu_stop,
+	.describe = qemu_describe,
+};
