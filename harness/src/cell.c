@@ -188,13 +188,18 @@ static int cell_injectors_init(struct cell_run *r)
 
 static void cell_injectors_stop(struct cell_run *r)
 {
+	int rc;
+
 	for (size_t i = r->ninj; i-- > 0;) {
 		struct inject_ctx *ic = &r->inj[i];
 
 		if (!ic->started)
 			continue;
-		if (ic->ops->stop(ic) < 0)
-			cell_set_error(r->res, "injector %s did not stop cleanly", ic->ops->name);
+		rc = ic->ops->stop(ic);
+		if (rc < 0)
+			cell_set_error(r->res, "injector %s: %s (see its entry in the journal)",
+				       ic->ops->name, rc == -ECHILD ? "its process died during the window" :
+				       strerror(-rc));
 		ic->started = 0;
 	}
 }
@@ -451,6 +456,8 @@ out_journal:
 		cell_journal_end(&r, metrics, inj);
 	else
 		json_decref(metrics), json_decref(inj);
+	for (size_t i = 0; i < r.ninj; i++)
+		free(r.inj[i].priv);
 	free(r.inj);
 	return res->outcome == OUT_ERROR ? -EIO : 0;
 }

@@ -107,7 +107,7 @@ int tick_report_parse(const char *line, struct tick_report *r)
 {
 	static const char *const keys[] = { "seq", "ticks", "expected", "maxgap_us", "late" };
 	/* Filled in a copy, so a malformed line leaves *r as it was. */
-	struct tick_report out;
+	struct tick_report out = { 0 };
 	uint64_t *vals[] = { &out.seq, &out.ticks, &out.expected, &out.maxgap_us, &out.late };
 	_Static_assert(ARRAY_SIZE(keys) == ARRAY_SIZE(vals), "keys and vals differ");
 	const char *end = line_end(line), *p = line_word(line, end, "tick");

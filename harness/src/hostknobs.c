@@ -23,7 +23,7 @@
 
 const struct pspec hostknobs_keys[] = {
 	{ "watchdog_thresh", PT_INT, -1, 60, KEEP, NULL,
-	  "kernel.watchdog_thresh: seconds before the lockup detectors report (soft lockup after 2x); -1 leaves it unchanged" },
+	  "kernel.watchdog_thresh: seconds before a hard lockup is reported (soft lockups after twice that); 0 turns the detectors off; -1 leaves it unchanged" },
 	{ "softlockup_panic", PT_INT, -1, 1, KEEP, NULL,
 	  "kernel.softlockup_panic: 1 panics on a soft lockup; -1 leaves it unchanged" },
 	{ "hardlockup_panic", PT_INT, -1, 1, KEEP, NULL,
@@ -145,8 +145,9 @@ static int knob_prepare(struct knob *k, bool modparam, char *err, size_t errlen)
 			if (p)
 				*p = '\0';
 			if (access(mod, F_OK) < 0) {
-				snprintf(err, errlen, "[host] %s: module %.*s is not loaded (%s missing): load it first (modprobe)",
-					 k->name, (int)strcspn(k->name, "."), k->name, mod);
+				snprintf(err, errlen, "[host] %s: module %.*s is not loaded (%s missing): load it first: modprobe %.*s",
+					 k->name, (int)strcspn(k->name, "."), k->name, mod,
+					 (int)strcspn(k->name, "."), k->name);
 				return rc;
 			}
 			snprintf(err, errlen, "[host] %s: this module has no such parameter (%s: %s)",

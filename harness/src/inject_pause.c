@@ -82,6 +82,7 @@ static int pause_set(struct inject_ctx *ic, bool paused)
 	return changed;
 }
 
+/* Read the parameters; the first pause is due at once. */
 static int pause_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;
@@ -148,6 +149,7 @@ static int64_t pause_step(struct inject_ctx *ic, int64_t now)
 	return st->next;
 }
 
+/* Resume whatever this injector paused, including after a failed resume. */
 static int pause_stop(struct inject_ctx *ic)
 {
 	struct pause_state *st = ic->priv;

@@ -187,6 +187,7 @@ static int stress_build_argv(struct inject_ctx *ic, struct stress_state *st, con
 	return rc ? -E2BIG : 0;
 }
 
+/* Check cpus and stressor names, then start stress-ng in its own process group. */
 static int stress_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;
@@ -254,8 +255,12 @@ static int64_t stress_step(struct inject_ctx *ic, int64_t now)
 		st->exited = true;
 		st->exited_early = true;
 		st->stopped_at = now;
-		lm_err("stress: stress-ng exited before the window ended (wait status 0x%x); see %s",
-		       st->status, st->log);
+		if (WIFSIGNALED(st->status))
+			lm_err("stress: stress-ng was killed by signal %d before the window ended; see %s",
+			       WTERMSIG(st->status), st->log);
+		else
+			lm_err("stress: stress-ng exited with status %d before the window ended; see %s",
+			       WEXITSTATUS(st->status), st->log);
 		return INT64_MAX;
 	}
 	return now + NSEC_PER_SEC;
@@ -277,6 +282,7 @@ static bool stress_wait(struct stress_state *st, int ms)
 	}
 }
 
+/* Stop stress-ng and every worker of its group, and reap it. */
 static int stress_stop(struct inject_ctx *ic)
 {
 	struct stress_state *st = ic->priv;

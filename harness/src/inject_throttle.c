@@ -70,6 +70,7 @@ static int throttle_move_back(struct throttle_state *st)
 	return first;
 }
 
+/* Read the final cpu.stat, move the guests back, remove the cgroup. */
 static int throttle_stop(struct inject_ctx *ic)
 {
 	struct throttle_state *st = ic->priv;
@@ -84,6 +85,7 @@ static int throttle_stop(struct inject_ctx *ic)
 	return rc ? rc : r;
 }
 
+/* Make lockmap-<cell id> with the limit and move every guest's VMM into it. */
 static int throttle_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;

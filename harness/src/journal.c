@@ -41,7 +41,8 @@ int journal_append(struct journal *j, json_t *rec, bool sync)
 		return -EINVAL;
 	}
 	json_object_set_new(rec, "ts", json_real((double)wall_ns() / NSEC_PER_SEC));
-	s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* 15 digits: 4.59 stays 4.59, and wall-clock stamps keep their ms. */
+	s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(rec);
 	if (!s)
 		return -ENOMEM;

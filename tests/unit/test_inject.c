@@ -322,7 +322,7 @@ static void test_throttle_bad_quota(void **state)
 }
 
 /* Two tickguests under QEMU (TCG), paused 200 ms every 300 ms by the
- * injector through the qemu launcher's QMP stop/cont. */
+ * injector through the qemu launcher's QMP stop/cont; then throttled. */
 static void test_pause_qemu(void **state)
 {
 	struct fixture *fx;
@@ -339,7 +339,8 @@ static void test_pause_qemu(void **state)
 		skip();
 	}
 	fx = fixture_new("[run]\ncell_seconds = 5s\n[guests]\ncount = 2\nperiod = 1ms\n"
-			 "[inject.pause]\nlength = 200ms\ngap = 300ms\n");
+			 "[inject.pause]\nlength = 200ms\ngap = 300ms\n"
+			 "[inject.throttle]\nquota = 10ms\nperiod = 100ms\n");
 	fx->ctx.nguests = 2;
 	if (fx->ctx.launcher->start(&fx->ctx)) {
 		fx->ctx.launcher->stop(&fx->ctx);
@@ -368,6 +369,42 @@ static void test_pause_qemu(void **state)
 	assert_true(json_integer_value(json_object_get(d, "paused_ns")) >= 400 * NSEC_PER_MSEC);
 	json_decref(d);
 	free(ic.priv);
+
+	/* The same guests throttled: every QEMU thread (vCPUs, I/O) moves. */
+	if (geteuid() == 0 && injector_find("throttle")->supported(why, sizeof(why)) == 0) {
+		char want[64], now[256];
+		struct cgroup_cpu cpu;
+		DIR *dir;
+		struct dirent *de;
+		char tp[64];
+		int threads = 0;
+
+		assert_int_equal(cgroup_cpu_find(NULL, &cpu), 0);
+		ic = ic_for(fx, "throttle");
+		assert_int_equal(ic.ops->start(&ic), 0);
+		snprintf(want, sizeof(want), "/lockmap-%s", fx->ctx.cell->id);
+		snprintf(tp, sizeof(tp), "/proc/%d/task", (int)fx->guests[1].pid);
+		dir = opendir(tp);
+		assert_non_null(dir);
+		while ((de = readdir(dir))) {
+			if (atoi(de->d_name) <= 0)
+				continue;
+			assert_int_equal(cgroup_of_task(fx->guests[1].pid, atoi(de->d_name), cpu.version,
+							now, sizeof(now)), 0);
+			assert_string_equal(now, want);
+			threads++;
+		}
+		closedir(dir);
+		assert_true(threads > 1);
+		(void)sleep_ns(300 * NSEC_PER_MSEC);
+		assert_int_equal(ic.ops->stop(&ic), 0);
+		d = describe(&ic);
+		assert_true(json_integer_value(json_object_get(d, "nr_periods")) > 0);
+		json_decref(d);
+		free(ic.priv);
+	} else {
+		fprintf(stderr, "# throttle on QEMU guests not run: needs root and a cpu controller\n");
+	}
 	assert_int_equal(fx->ctx.launcher->stop(&fx->ctx), 0);
 	for (int i = 0; i < 2; i++) {
 		free(fx->guests[i].out_path);
