@@ -266,10 +266,12 @@ static const struct pattern patterns[] = {
 	/* the same, naming the reporting CPU for the buddy detector (6.9+):
 	 * "CPU%u: Watchdog detected hard LOCKUP on cpu %u", this_cpu, cpu */
 	{ EV_HARDLOCKUP, "hard LOCKUP",
-	  "^watchdog: CPU[0-9]+: Watchdog detected hard LOCKUP on cpu ([0-9]+)", ex_hardlockup, NULL, false },
+	  "^watchdog: CPU[0-9]+: Watchdog detected hard LOCKUP on cpu ([0-9]+)",
+	  ex_hardlockup, NULL, false },
 	/* lockmap_inject's own buddy detector, for hosts without a PMU */
 	{ EV_HARDLOCKUP, "hard LOCKUP",
-	  "^lockmap_inject: buddy: Watchdog detected hard LOCKUP on cpu ([0-9]+)", ex_hardlockup, NULL, false },
+	  "^lockmap_inject: buddy: Watchdog detected hard LOCKUP on cpu ([0-9]+)",
+	  ex_hardlockup, NULL, false },
 
 	/* kernel/watchdog.c; pr_fmt was "NMI watchdog: " until 4.12 */
 	{ EV_SOFTLOCKUP, "soft lockup",
@@ -300,7 +302,8 @@ static const struct pattern patterns[] = {
 	  ex_rcu_stall, NULL, false },
 
 	/* kernel/time/hrtimer.c hrtimer_interrupt(), no pr_fmt */
-	{ EV_HRTIMER_HANG, "hrtimer: interrupt took", "^hrtimer: interrupt took ([0-9]+) ns$", ex_ns, NULL, false },
+	{ EV_HRTIMER_HANG, "hrtimer: interrupt took",
+	  "^hrtimer: interrupt took ([0-9]+) ns$", ex_ns, NULL, false },
 
 	/* arch/x86/kernel/nmi.c nmi_check_duration() / nmi_handle() */
 	{ EV_NMI_SLOW, "took too long to run",
@@ -314,7 +317,8 @@ static const struct pattern patterns[] = {
 
 	/* kernel/hung_task.c check_hung_task() */
 	{ EV_HUNG_TASK, "blocked for more than",
-	  "^INFO: task (.+):([0-9]+) blocked for more than [0-9]+ seconds\\.$", ex_hung_task, NULL, false },
+	  "^INFO: task (.+):([0-9]+) blocked for more than [0-9]+ seconds\\.$",
+	  ex_hung_task, NULL, false },
 
 	/* kernel/time/clocksource.c clocksource_watchdog(), pr_fmt "clocksource: " */
 	{ EV_CLOCKSOURCE_UNSTABLE, "Marking clocksource",
@@ -483,9 +487,10 @@ static char *line_clean(const char *line)
 	}
 	if (cr)
 		p = cr + 1;
-	out = o = malloc(len + 1);
+	out = malloc(len + 1);
 	if (!out)
 		return NULL;
+	o = out;
 	while (*p && *p != '\n') {
 		unsigned char c = (unsigned char)*p;
 

@@ -16,10 +16,10 @@ static void classify_usage(FILE *f)
 		   "Read a kernel log (FILE, or standard input when FILE is absent or \"-\")\n"
 		   "and print every recognised kernel message as one JSON object a line:\n"
 		   "kind, cpu, t (kernel timestamp, seconds), the kind's own fields, line and\n"
-		   "trace (the report lines that followed it). Kinds: ");
+		   "trace (the report lines that followed it).\n\nKinds:");
 	for (int k = 0; k < EV__COUNT; k++)
-		fprintf(f, "%s%s", k ? ", " : "", event_kind_name((enum event_kind)k));
-	fprintf(f, ".\n\n"
+		fprintf(f, "%s %s", k == 5 ? "\n      " : "", event_kind_name((enum event_kind)k));
+	fprintf(f, "\n\n"
 		   "Accepts dmesg output with or without timestamps, /dev/kmsg records,\n"
 		   "journalctl -k and syslog files, and serial console captures.\n"
 		   "Exit status: 0 (also when there are no events), 2 usage error or\n"

@@ -6,7 +6,7 @@
  *     -iquote harness/src tests/fuzz/fuzz_classify.c harness/src/classify.c \
  *     harness/src/util.c -ljansson -lpthread -o build/fuzz_classify
  *   mkdir -p build/fuzz-corpus
- *   build/fuzz_classify -max_total_time=60 build/fuzz-corpus tests/data/logs
+ *   build/fuzz_classify -max_total_time=60 -max_len=4096 build/fuzz-corpus tests/data/logs
  * (new inputs land in the first directory; tests/data/logs only seeds it).
  */
 #include <stdint.h>

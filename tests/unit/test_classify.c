@@ -661,8 +661,9 @@ static void test_stream_kmsg_records(void **state)
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.last.cpu, 1);
 	assert_true(fabs(c.last.t - 836.11922) < 1e-9);
-	assert_string_equal(c.last_trace, "rcu: \t1-...!: (0 ticks this GP) idle=3d54/1/0x4000000000000000\n"
-					  "Sending NMI from CPU 0 to CPUs 1:");
+	assert_string_equal(c.last_trace,
+			    "rcu: \t1-...!: (0 ticks this GP) idle=3d54/1/0x4000000000000000\n"
+			    "Sending NMI from CPU 0 to CPUs 1:");
 	classifier_free(cl);
 	json_decref(c.events);
 }

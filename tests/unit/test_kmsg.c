@@ -62,7 +62,8 @@ static void test_file_records(void **state)
 	       "6,18,12345678901,-;big\n");
 	assert_int_equal(kmsg_read(k, collect, &l), 6);
 	assert_int_equal(l.n, 8);
-	assert_string_equal(l.buf[0], "[  655.298717] NMI watchdog: Watchdog detected hard LOCKUP on cpu 1");
+	assert_string_equal(l.buf[0],
+			    "[  655.298717] NMI watchdog: Watchdog detected hard LOCKUP on cpu 1");
 	assert_string_equal(l.buf[1], "[  655.298720] rcu: \t1-...!: (0 ticks this GP)");
 	assert_string_equal(l.buf[2], "[    0.000005] two");
 	assert_string_equal(l.buf[3], "[    0.000005] lines");
