@@ -2,9 +2,11 @@
 #
 # Two tickguests tick their LAPIC timer every 1 ms (periodic mode) with their
 # vCPUs pinned to host cpu 0. The first cell injects nothing: it shows what a
-# quiet host gives. The second caps the guests' QEMU processes to 20 ms of CPU
+# quiet host gives. The second caps the guests' QEMU processes to 5 ms of CPU
 # time per 100 ms (CPU bandwidth control through cgroups): the guests cannot
 # take every tick, and the cell should come out degraded.
+# Measured here under TCG (2 cores, 2 guests on cpu 0, 8 s windows): no
+# throttle lost 1.5% of ticks, 5 ms lost 71%, 10 ms 54%, 20 ms 2.6%.
 # Each cell takes warmup + cell_seconds + cooldown plus guest boot: about 20 s.
 
 [run]
@@ -25,6 +27,6 @@ pin = 0
 tick_loss = 5%
 
 [inject.throttle]
-# An axis: 0 (off) and 20 ms of CPU per period.
-quota = 0, 20ms
+# An axis: 0 (off) and 5 ms of CPU per period.
+quota = 0, 5ms
 period = 100ms

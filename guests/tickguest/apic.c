@@ -84,27 +84,44 @@ uint32_t apic_timer_divider(void)
 	return divider;
 }
 
+/* Read the current count bracketed by two TSC reads (*tsc = their midpoint);
+ * of a few reads the tightest bracket wins, so a vCPU preempted inside a
+ * bracket (a loaded host) does not skew the calibration. */
+static uint32_t apic_count_read(uint64_t *tsc)
+{
+	uint64_t best = UINT64_MAX;
+	uint32_t count = 0;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = rdtsc(), t1;
+		uint32_t c = apic_read(APIC_TMCCT);
+
+		t1 = rdtsc();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			count = c;
+		}
+	}
+	return count;
+}
+
 int apic_timer_calibrate(uint64_t tsc_hz, uint64_t *timer_hz)
 {
-	uint64_t ta, t0, t1, t2, wait = tsc_hz * CALIB_MS / 1000;
-	uint32_t left;
+	uint64_t start = 0, end = 0, wait = tsc_hz * CALIB_MS / 1000;
+	uint32_t c0, c1;
 
 	apic_write(APIC_TDCR, tdcr_codes[0]);
 	apic_write(APIC_LVTT, LVT_MASKED | LVTT_ONESHOT | 0xff);
-	ta = rdtsc();
 	apic_write(APIC_TMICT, 0xffffffffu);
-	t0 = (ta + rdtsc()) / 2;
-	while (rdtsc() - t0 < wait)
+	c0 = apic_count_read(&start);
+	while (rdtsc() - start < wait)
 		cpu_relax();
-	/* Bracket the start and the count read with two TSC reads and use the midpoint, so a
-	 * slow MMIO exit does not skew the ratio. */
-	t1 = rdtsc();
-	left = apic_read(APIC_TMCCT);
-	t2 = rdtsc();
+	c1 = apic_count_read(&end);
 	apic_write(APIC_TMICT, 0);
-	if (left == 0 || left == 0xffffffffu)
+	if (c1 == 0 || c1 >= c0 || end <= start)
 		return -1;
-	*timer_hz = muldiv64(0xffffffffu - left, tsc_hz, (t1 + t2) / 2 - t0);
+	*timer_hz = muldiv64(c0 - c1, tsc_hz, end - start);
 	return *timer_hz ? 0 : -1;
 }
 

@@ -56,6 +56,16 @@ bool str_eq_n(const char *s, size_t n, const char *word)
 	return strlen(word) == n && !strncmp(s, word, n);
 }
 
+void str_copy_n(char *d, size_t dlen, const char *s, size_t n)
+{
+	if (!dlen)
+		return;
+	if (n > dlen - 1)
+		n = dlen - 1;
+	memcpy(d, s, n);
+	d[n] = '\0';
+}
+
 int parse_u64(const char *s, size_t n, uint64_t *out)
 {
 	unsigned base = 10;

@@ -18,6 +18,8 @@ void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 /* Does the n-byte string s equal the NUL-terminated word? */
 bool str_eq_n(const char *s, size_t n, const char *word);
+/* Copy n bytes of s into d as a string, cut to fit dlen. */
+void str_copy_n(char *d, size_t dlen, const char *s, size_t n);
 
 /* Parse n bytes as an unsigned number: decimal, or hex with 0x. Rejects empty
  * strings, other characters and overflow. 0 or -1. */

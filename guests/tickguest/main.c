@@ -72,10 +72,8 @@ static void cmdline_option(const char *key, size_t klen, const char *val, size_t
 	char k[32], v[48];
 	uint64_t n;
 
-	memcpy(k, key, klen < sizeof(k) - 1 ? klen : sizeof(k) - 1);
-	k[klen < sizeof(k) - 1 ? klen : sizeof(k) - 1] = '\0';
-	memcpy(v, val, vlen < sizeof(v) - 1 ? vlen : sizeof(v) - 1);
-	v[vlen < sizeof(v) - 1 ? vlen : sizeof(v) - 1] = '\0';
+	str_copy_n(k, sizeof(k), key, klen);
+	str_copy_n(v, sizeof(v), val, vlen);
 
 	for (unsigned i = 0; i < ARRAY_SIZE(nums); i++) {
 		if (!str_eq_n(key, klen, nums[i].key))

@@ -94,17 +94,29 @@ static int tsc_from_cpuid(uint64_t *khz, const char **method)
 }
 
 /* Read PIT channel 2's counter, bracketed by two TSC reads; *tsc gets their
- * midpoint, the best estimate of when the latch happened. */
+ * midpoint, the best estimate of when the latch happened. Of a few reads the
+ * one with the tightest bracket wins: a vCPU preempted inside a bracket (a
+ * loaded host) would otherwise skew the whole calibration by milliseconds. */
 static uint16_t pit2_read(uint64_t *tsc)
 {
-	uint64_t t0 = rdtsc();
-	uint8_t lo, hi;
+	uint64_t best = UINT64_MAX;
+	uint16_t count = 0;
 
-	outb(0x43, 0x80);		/* latch channel 2 */
-	lo = inb(0x42);
-	hi = inb(0x42);
-	*tsc = (t0 + rdtsc()) / 2;
-	return (uint16_t)(lo | hi << 8);
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = rdtsc(), t1;
+		uint8_t lo, hi;
+
+		outb(0x43, 0x80);		/* latch channel 2 */
+		lo = inb(0x42);
+		hi = inb(0x42);
+		t1 = rdtsc();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			count = (uint16_t)(lo | hi << 8);
+		}
+	}
+	return count;
 }
 
 /* Let PIT channel 2 free-run (mode 2, count 65536, gate on) and count its

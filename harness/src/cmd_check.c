@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `lockmap check`: is this host ready to run lockmap? One line per thing, each
  * missing thing with the command that fixes it (like virt-host-validate). */
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,48 @@ static enum check_state check_cgroup(char *msg, size_t len, char *fix, size_t fl
 	return CHECK_OK;
 }
 
+/* cgroups a killed run left behind (the throttle injector names them lockmap-<cell>).
+ * With remove, rmdir them: their tasks died with lockmap. Returns how many remain. */
+static int check_cgroup_leftovers(bool remove, char *names, size_t len)
+{
+	struct cgroup_cpu cc;
+	struct dirent *e;
+	size_t off = 0;
+	int left = 0;
+	DIR *d;
+
+	names[0] = '\0';
+	if (cgroup_cpu_find(NULL, &cc) < 0 || !(d = opendir(cc.mount)))
+		return 0;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX + 256];
+
+		if (strncmp(e->d_name, "lockmap-", 8))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cc.mount, e->d_name);
+		if (remove && rmdir(path) == 0)
+			continue;
+		left++;
+		if (off < len)
+			off += (size_t)snprintf(names + off, len - off, "%s%s", off ? " " : "", path);
+	}
+	closedir(d);
+	return left;
+}
+
+static enum check_state check_cgroup_left(char *msg, size_t len, char *fix, size_t flen)
+{
+	char names[512];
+
+	if (check_cgroup_leftovers(false, names, sizeof(names)) == 0) {
+		snprintf(msg, len, "no cgroups left by an earlier run");
+		return CHECK_OK;
+	}
+	snprintf(msg, len, "cgroups left by a killed run: %s", names);
+	snprintf(fix, flen, "lockmap check --restore");
+	return CHECK_MISSING;
+}
+
 static enum check_state check_kmsg(char *msg, size_t len, char *fix, size_t flen)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -209,6 +253,7 @@ static const struct check checks[] = {
 	{ "stress-ng", check_stress, false },
 	{ "watchdog", check_watchdog, false },
 	{ "knobs", check_leftover, true },
+	{ "cgroups", check_cgroup_left, true },
 };
 
 static void check_unit(const char *kind, const char *name, int (*supported)(char *, size_t))
@@ -260,6 +305,10 @@ int cmd_check(int argc, char **argv)
 		int rc = hostknobs_restore_file(hostknobs_restore_path(), msg, sizeof(msg));
 
 		printf("%s\n", msg[0] ? msg : "nothing to restore");
+		if (check_cgroup_leftovers(true, msg, sizeof(msg)) > 0) {
+			printf("cgroups still in use, not removed: %s\n", msg);
+			rc = -EBUSY;
+		}
 		return rc < 0 ? EXIT_NOTREADY : EXIT_CLEAN;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,49 +14,83 @@
 #include "lockmap.h"
 #include "spawn.h"
 
-extern char **environ;
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void spawn_child(char *const argv[], const struct spawn_opts *o, pid_t parent, int errfd)
+{
+	const char *out = o && o->stdout_path ? o->stdout_path : "/dev/null";
+	sigset_t none;
+	int fd, err;
+
+	/* A child must not outlive lockmap: if lockmap is killed (even with
+	 * SIGKILL), its guests and load generators die with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+	if (o && o->new_pgrp)
+		/* Its own group: a ^C at the terminal reaches lockmap only, and
+		 * lockmap stops the child in order. */
+		(void)setpgid(0, 0);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)signal(s, SIG_DFL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && fd != STDIN_FILENO) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	if (o && o->stdout_fd >= 0 && !o->stdout_path)
+		fd = dup(o->stdout_fd);
+	else
+		fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0)
+		goto fail;
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	execvp(argv[0], argv);
+fail:
+	err = errno;
+	(void)!write(errfd, &err, sizeof(err));
+	_exit(127);
+}
 
 int spawn_start(char *const argv[], const struct spawn_opts *o, pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
-	const char *out = o && o->stdout_path ? o->stdout_path : "/dev/null";
-	int rc;
+	pid_t parent = getpid(), child;
+	int pfd[2], err = 0;
+	ssize_t n;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (o && o->stdout_fd >= 0 && !o->stdout_path) {
-		posix_spawn_file_actions_adddup2(&fa, o->stdout_fd, STDOUT_FILENO);
-	} else {
-		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out,
-						 O_WRONLY | O_CREAT | O_APPEND, 0644);
+	/* The exec error comes back through a close-on-exec pipe: EOF means
+	 * the exec succeeded. */
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		err = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return -err;
 	}
-	posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-
-	/* The child starts with default signal handling and nothing blocked. */
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGTERM);
-	sigaddset(&dfl, SIGHUP);
-	sigaddset(&dfl, SIGPIPE);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-	if (o && o->new_pgrp) {
-		/* Its own group: a ^C at the terminal reaches lockmap only, and
-		 * lockmap stops the child in order. */
-		flags |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(&attr, 0);
+	if (child == 0) {
+		close(pfd[0]);
+		spawn_child(argv, o, parent, pfd[1]);
 	}
-	posix_spawnattr_setflags(&attr, flags);
+	close(pfd[1]);
+	while ((n = read(pfd[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		int st;
 
-	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return rc ? -rc : 0;
+		while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+			;
+		return -err;
+	}
+	*pid = child;
+	return 0;
 }
 
 int spawn_poll(pid_t pid, int *status)

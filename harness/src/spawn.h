@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Child processes: started from argv arrays (never a shell string), always reaped. */
+/* Child processes: started from argv arrays (never a shell string), always
+ * reaped, and killed by the kernel if lockmap itself dies. */
 #ifndef LOCKMAP_SPAWN_H
 #define LOCKMAP_SPAWN_H
 

@@ -5,29 +5,46 @@
 # tick counts against its own TSC-based expectation and against the wall clock.
 # Speaks TAP (ok / not ok / # SKIP) and exits 0; run from the top of the tree.
 #
-# Tolerances, from measurements on the 2-core build machine (QEMU 7.2, TCG,
-# -cpu max; guests/tickguest/README.md "Timing under TCG" has the details):
-#   loss = (expected - ticks) / expected over the whole run, after 5 s:
-#     periodic 1000 us   idle:  PERIODIC_IDLE      with a 2nd QEMU busy: PERIODIC_LOAD
-#     oneshot  1000 us   idle:  ONESHOT_IDLE       with a 2nd QEMU busy: ONESHOT_LOAD
-#     periodic  200 us   idle:  P200_IDLE          with a 2nd QEMU busy: P200_LOAD
-#   ticks x period / wall time between first and last report: RATIO_RANGE
-# The limits below leave room above the worst measured value; a tick counter
-# that is broken (no interrupts, double counting, wrong period, wrong TSC
-# calibration) is off by far more.
+# Tolerances come from 26 runs of this script on the 2-core build machine
+# (QEMU 7.2, TCG, -cpu max), which was shared with other people's lockmap runs
+# (load average 1.3-3); guests/tickguest/README.md "Timing under TCG" has the
+# table. Loss = (expected - ticks) / expected in basis points (0.01 %):
+#                      whole run          best 0.5 s interval
+#   periodic 1000 us   66..702 bp         0..180 bp
+#     + 2nd QEMU busy  70..295 bp         0..140 bp
+#   oneshot 1000 us    33..520 bp         0..300 bp
+#   periodic 200 us    86..2912 bp        28..1792 bp
+#     + 2nd QEMU busy  185..2051 bp       260..1792 bp
+#   guest TSC time / wall time: 995..1002 per mille; ticks x period / wall
+#   time (1000 us periodic): 939..994 per mille
+#   (with stress-ng --cpu 2 on top: 1000 us up to 2310 bp, 200 us up to
+#   5430 bp; this test is not meant to pass under such load.)
+# Under TCG each tick needs QEMU's timer thread and vCPU thread to run, and
+# QEMU skips periods that passed while they waited, so host load shows up as
+# lost ticks, never as extra ones. The limits below are about twice the worst
+# measured loss; what they are for is a broken guest: no interrupts (10000 bp),
+# double counting or a period too short (negative loss), a period twice too
+# long (5000 bp in every interval), a wrong TSC calibration (clock ratio).
 set -u
 
 ELF=build/tickguest.elf
 QEMU=qemu-system-x86_64
-# Worst acceptable loss, in basis points (hundredths of a percent).
-LOSS_MAX_BP_1000=${LOSS1000:-200}
-LOSS_MAX_BP_200=${LOSS200:-500}
-# Ticks x period over wall time, in per mille: accepted range.
-RATIO_MIN_PM=900
-RATIO_MAX_PM=1100
-# Guest TSC time (expected x period) over wall time, in per mille.
+# Whole-run loss limits (bp); ticks may exceed expected only by rounding.
+LOSS_MAX_1000=1500
+LOSS_MAX_200=4000
+LOSS_MIN=-20
+# The least lossy report interval must be nearly clean: a wrong period
+# loses in every interval, host hiccups do not hit all of them.
+BEST_MAX_1000=1000
+BEST_MAX_200=3000
+BEST_MIN=-50
+# Guest TSC time (expected x period) over wall time, per mille.
 CLOCK_MIN_PM=980
 CLOCK_MAX_PM=1020
+# Ticks x period over wall time, per mille: 1000 less the loss, so the same
+# allowance as LOSS_MAX_1000, plus timestamp jitter.
+RATE_MIN_PM=850
+RATE_MAX_PM=1020
 
 n=0
 tap() {
@@ -37,6 +54,11 @@ tap() {
 ok() { tap ok "$1"; }
 not_ok() { tap "not ok" "$1"; }
 skip() { tap ok "$1 # SKIP $2"; }
+
+# in_range VALUE MIN MAX
+in_range() {
+  [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -56,8 +78,11 @@ run_guest() {
   done >"$tmp/$1.log"
 }
 
-# analyse NAME: print "banner reports seq_ok ticks expected loss_bp ratio_pm
-# done clock_pm" from a run's log (ratios 0 when fewer than two reports came).
+# analyse NAME: print "banner reports seq_ok ticks expected loss best clock
+# rate done" for a run: loss over the whole run and in its best report
+# interval (bp); between the first and last report, guest TSC time and ticks x
+# period over wall time (per mille, 0 without two reports); whether the
+# "done" line came.
 analyse() {
   awk '
     $2 == "tickguest" { banner = 1; for (i = 3; i <= NF; i++) { split($i, kv, "="); b[kv[1]] = kv[2] } }
@@ -70,16 +95,41 @@ analyse() {
         if (best == "" || l < best) best = l
       }
       pk = r["ticks"]; pe = r["expected"]
-      if (nrep == 1) { t0 = $1; k0 = r["ticks"]; e0 = r["expected"] }
-      t1 = $1; k1 = r["ticks"]; ticks = r["ticks"]; want = r["expected"]; e1 = want
+      if (nrep == 1) { t0 = $1; e0 = pe; k0 = pk }
+      t1 = $1; e1 = pe; k1 = pk
     }
     $2 == "done" { fin = 1 }
     END {
-      loss = want > 0 ? int((want - ticks) * 10000 / want) : 99999
-      ratio = (nrep > 1 && t1 > t0) ? int((k1 - k0) * b["period_us"] * 1000 * 1000 / (t1 - t0)) : 0
+      loss = pe > 0 ? int((pe - pk) * 10000 / pe) : 99999
       clock = (nrep > 1 && t1 > t0) ? int((e1 - e0) * b["period_us"] * 1000 * 1000 / (t1 - t0)) : 0
-      printf "%d %d %d %d %d %d %d %d %d %d\n", banner, nrep, !seqbad, ticks, want, loss, ratio, fin, clock, best == "" ? 99999 : best
+      rate = (nrep > 1 && t1 > t0) ? int((k1 - k0) * b["period_us"] * 1000 * 1000 / (t1 - t0)) : 0
+      printf "%d %d %d %d %d %d %d %d %d %d\n", banner, nrep, !seqbad, pk, pe, loss,
+        best == "" ? 99999 : best, clock, rate, fin
     }' "$tmp/$1.log"
+}
+
+# check_run NAME BANNER-PATTERN MIN-REPORTS LOSS-MAX BEST-MAX: the run's
+# banner, reports and tick loss; sets clock, rate, fin for more checks.
+check_run() {
+  read -r banner nrep seq_ok ticks expected loss best clock rate fin <<EOF2
+$(analyse "$1")
+EOF2
+  if [ "$banner" = 1 ] && grep -q " tickguest $2 " "$tmp/$1.log"; then
+    ok "$1: banner $(grep -o 'tsc_khz=[0-9]* calib=[a-z0-9]*' "$tmp/$1.log")"
+  else
+    not_ok "$1: no banner with \"$2\": $(head -c 300 "$tmp/$1.log" "$tmp/$1.err")"
+  fi
+  if [ "$nrep" -ge "$3" ] && [ "$seq_ok" = 1 ]; then
+    ok "$1: $nrep reports, seq consecutive"
+  else
+    not_ok "$1: $nrep reports (want >= $3), seq consecutive=$seq_ok"
+  fi
+  what="ticks=$ticks expected=$expected loss=${loss}bp (${LOSS_MIN}..$4), best interval ${best}bp (${BEST_MIN}..$5)"
+  if in_range "$loss" "$LOSS_MIN" "$4" && in_range "$best" "$BEST_MIN" "$5"; then
+    ok "$1: $what"
+  else
+    not_ok "$1: $what"
+  fi
 }
 
 if [ ! -f "$ELF" ]; then
@@ -94,33 +144,16 @@ ok "$ELF exists"
 
 # Periodic, 1000 us, 5 s of reports every 500 ms.
 run_guest periodic "period_us=1000 report_ms=500 duration_s=5"
-read -r banner nrep seq_ok ticks expected loss ratio fin clock best <<EOF2
-$(analyse periodic)
-EOF2
-if [ "$banner" = 1 ] && grep -q ' tickguest period_us=1000 timer=periodic idle=hlt report_ms=500 ' "$tmp/periodic.log"; then
-  ok "periodic: banner $(grep -o 'tsc_khz=[0-9]* calib=[a-z0-9]*' "$tmp/periodic.log")"
+check_run periodic "period_us=1000 timer=periodic idle=hlt report_ms=500" 9 "$LOSS_MAX_1000" "$BEST_MAX_1000"
+if in_range "$clock" "$CLOCK_MIN_PM" "$CLOCK_MAX_PM"; then
+  ok "periodic: guest TSC time / wall time = $clock per mille ($CLOCK_MIN_PM..$CLOCK_MAX_PM)"
 else
-  not_ok "periodic: banner missing or wrong: $(head -c 300 "$tmp/periodic.log" "$tmp/periodic.err")"
+  not_ok "periodic: guest TSC time / wall time = $clock per mille (want $CLOCK_MIN_PM..$CLOCK_MAX_PM): TSC calibration is off"
 fi
-if [ "$nrep" -ge 9 ] && [ "$seq_ok" = 1 ]; then
-  ok "periodic: $nrep reports, seq consecutive"
+if in_range "$rate" "$RATE_MIN_PM" "$RATE_MAX_PM"; then
+  ok "periodic: ticks x period / wall time = $rate per mille ($RATE_MIN_PM..$RATE_MAX_PM)"
 else
-  not_ok "periodic: $nrep reports (want >= 9), seq consecutive=$seq_ok"
-fi
-if [ "$expected" -ge 4900 ] && [ "$loss" -ge "-$LOSS_MAX_BP_1000" ] && [ "$loss" -le "$LOSS_MAX_BP_1000" ]; then
-  ok "periodic: ticks=$ticks expected=$expected loss=${loss}bp (limit ${LOSS_MAX_BP_1000}bp), best interval ${best}bp"
-else
-  not_ok "periodic: ticks=$ticks expected=$expected loss=${loss}bp (limit ${LOSS_MAX_BP_1000}bp), best interval ${best}bp"
-fi
-if [ "$ratio" -ge "$RATIO_MIN_PM" ] && [ "$ratio" -le "$RATIO_MAX_PM" ]; then
-  ok "periodic: ticks x period / wall time = ${ratio} per mille (${RATIO_MIN_PM}..${RATIO_MAX_PM})"
-else
-  not_ok "periodic: ticks x period / wall time = ${ratio} per mille (want ${RATIO_MIN_PM}..${RATIO_MAX_PM})"
-fi
-if [ "$clock" -ge "$CLOCK_MIN_PM" ] && [ "$clock" -le "$CLOCK_MAX_PM" ]; then
-  ok "periodic: guest TSC time / wall time = ${clock} per mille (${CLOCK_MIN_PM}..${CLOCK_MAX_PM}): calibration holds"
-else
-  not_ok "periodic: guest TSC time / wall time = ${clock} per mille (want ${CLOCK_MIN_PM}..${CLOCK_MAX_PM}): TSC calibration is off"
+  not_ok "periodic: ticks x period / wall time = $rate per mille (want $RATE_MIN_PM..$RATE_MAX_PM)"
 fi
 rc=$(cat "$tmp/periodic.rc")
 if [ "$fin" = 1 ] && [ "$rc" = 1 ]; then
@@ -129,34 +162,21 @@ else
   not_ok "periodic: done line=$fin, QEMU status $rc (want 1 from isa-debug-exit; 124 = timeout)"
 fi
 
-# check_loss NAME LIMIT BANNER-PATTERN: one line for a shorter run.
-check_loss() {
-  read -r banner nrep seq_ok ticks expected loss ratio fin clock best <<EOF2
-$(analyse "$1")
-EOF2
-  if [ "$banner" = 1 ] && grep -q " $3 " "$tmp/$1.log" && [ "$nrep" -ge 5 ] && [ "$seq_ok" = 1 ] &&
-    [ "$loss" -ge "-$2" ] && [ "$loss" -le "$2" ]; then
-    ok "$1: ticks=$ticks expected=$expected loss=${loss}bp (limit ${2}bp) over $nrep reports, best interval ${best}bp"
-  else
-    not_ok "$1: banner=$banner ($3) reports=$nrep ticks=$ticks expected=$expected loss=${loss}bp (limit ${2}bp), best interval ${best}bp"
-  fi
-}
-
 run_guest oneshot "timer=oneshot period_us=1000 report_ms=500 duration_s=3"
-check_loss oneshot "$LOSS_MAX_BP_1000" "timer=oneshot"
+check_run oneshot "period_us=1000 timer=oneshot" 5 "$LOSS_MAX_1000" "$BEST_MAX_1000"
 
 run_guest p200 "period_us=200 report_ms=500 duration_s=3"
-check_loss p200 "$LOSS_MAX_BP_200" "period_us=200 timer=periodic"
+check_run p200 "period_us=200 timer=periodic" 5 "$LOSS_MAX_200" "$BEST_MAX_200"
 
 # TSC-deadline mode: used when the CPU model offers it, else an error line
 # and the oneshot fallback (QEMU's TCG APIC has no TSC-deadline mode).
 run_guest deadline "timer=tscdeadline period_us=1000 report_ms=500 duration_s=1"
 if grep -q ' error what=no-tsc-deadline .*fallback=oneshot' "$tmp/deadline.log" &&
   grep -q ' tickguest .* timer=oneshot ' "$tmp/deadline.log" && grep -q ' tick seq=2 ' "$tmp/deadline.log"; then
-  ok "tscdeadline: no CPUID support here, error line and oneshot fallback ticking"
+  ok "tscdeadline: not offered here: error line, oneshot fallback ticking"
 elif ! grep -q ' error ' "$tmp/deadline.log" && grep -q ' tickguest .* timer=tscdeadline ' "$tmp/deadline.log" &&
   grep -q ' tick seq=2 ' "$tmp/deadline.log"; then
-  ok "tscdeadline: supported and ticking"
+  ok "tscdeadline: offered and ticking"
 else
   not_ok "tscdeadline: $(cut -d' ' -f2- "$tmp/deadline.log" | head -3)"
 fi

@@ -1,0 +1,85 @@
+#!/bin/sh
+# A host that lacks what a profile needs: exit 3 naming the package, before
+# anything is started. And a run killed with SIGKILL: its knobs stay changed
+# until `lockmap check --restore` puts them back.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+lm=$PWD/build/lockmap
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# No QEMU on PATH.
+mkdir "$tmp/bin"
+env PATH="$tmp/bin" "$lm" run -o "$tmp/r1" profiles/smoke.profile >"$tmp/out" 2>&1
+rc=$?
+check "no QEMU: exit 3 (got $rc)" "[ $rc -eq 3 ]"
+check "no QEMU: the message names the package" "grep -q 'apt-get install qemu-system-x86' '$tmp/out'"
+check "no QEMU: no run directory was made" "[ ! -d '$tmp/r1' ]"
+
+# QEMU but no stress-ng, with a profile that needs it.
+ln -s "$(command -v qemu-system-x86_64)" "$tmp/bin/qemu-system-x86_64"
+cat >"$tmp/stress.profile" <<'PROF'
+[guests]
+count = 1
+period = 1ms
+[inject.stress]
+stressors = cpu
+PROF
+env PATH="$tmp/bin" "$lm" run -o "$tmp/r2" "$tmp/stress.profile" >"$tmp/out" 2>&1
+rc=$?
+check "no stress-ng: exit 3 (got $rc)" "[ $rc -eq 3 ]"
+check "no stress-ng: the message names the package" "grep -q 'apt-get install stress-ng' '$tmp/out'"
+
+# lockmap check says what is missing, with the fix, and exits 3.
+env PATH="$tmp/bin" "$lm" check >"$tmp/out" 2>&1
+check "check without stress-ng names it with its fix" "grep -q 'fix: apt-get install stress-ng' '$tmp/out'"
+
+if [ "$(id -u)" -ne 0 ]; then
+  skip "SIGKILL then check --restore" "needs root to change sysctls"
+  exit 0
+fi
+export LOCKMAP_STATE_DIR="$tmp/state"
+old=$(cat /proc/sys/kernel/watchdog_thresh)
+new=$((old == 7 ? 8 : 7))
+cat >"$tmp/kill.profile" <<PROF
+[run]
+cell_seconds = 60s
+warmup = 1s
+[host]
+watchdog_thresh = $new
+[guests]
+count = 1
+period = 1ms
+[inject.throttle]
+quota = 50ms
+PROF
+"$lm" run -q -o "$tmp/r3" "$tmp/kill.profile" >"$tmp/out" 2>&1 &
+pid=$!
+sleep 5
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 1
+check "after SIGKILL no guest QEMU is left (they die with lockmap)" \
+  "! pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null"
+check "after SIGKILL the knob is still changed ($(cat /proc/sys/kernel/watchdog_thresh))" \
+  "[ \"\$(cat /proc/sys/kernel/watchdog_thresh)\" = '$new' ]"
+check "after SIGKILL a restore file is left" "[ -s '$tmp/state/knobs.restore' ]"
+check "after SIGKILL its throttle cgroup is left" "ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* 2>/dev/null | grep -q ."
+"$lm" check >"$tmp/out" 2>&1
+check "check reports the left-over knobs and exits 3" \
+  "grep -q 'check --restore' '$tmp/out' && ! '$lm' check >/dev/null 2>&1"
+"$lm" check --restore >"$tmp/out" 2>&1
+rc=$?
+check "check --restore exits 0 (got $rc)" "[ $rc -eq 0 ]"
+check "check --restore put watchdog_thresh back to $old" \
+  "[ \"\$(cat /proc/sys/kernel/watchdog_thresh)\" = '$old' ]"
+check "check --restore removed the restore file" "[ ! -e '$tmp/state/knobs.restore' ]"
+check "check --restore removed the left cgroup" \
+  "! ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* >/dev/null 2>&1"
+exit 0
