@@ -5,24 +5,24 @@
 #include "arch.h"
 #include "libc.h"
 
-#define APIC_BASE_MSR		0x1b
-#define APIC_BASE_ENABLE	(1u << 11)
-#define APIC_MMIO		0xfee00000u
+#define APIC_BASE_MSR	 0x1b
+#define APIC_BASE_ENABLE (1u << 11)
+#define APIC_MMIO	 0xfee00000u
 
-#define APIC_EOI		0x0b0
-#define APIC_SVR		0x0f0
-#define APIC_LVTT		0x320
-#define APIC_TMICT		0x380
-#define APIC_TMCCT		0x390
-#define APIC_TDCR		0x3e0
+#define APIC_EOI   0x0b0
+#define APIC_SVR   0x0f0
+#define APIC_LVTT  0x320
+#define APIC_TMICT 0x380
+#define APIC_TMCCT 0x390
+#define APIC_TDCR  0x3e0
 
-#define SVR_ENABLE		(1u << 8)
-#define LVT_MASKED		(1u << 16)
-#define LVTT_ONESHOT		(0u << 17)
-#define LVTT_PERIODIC		(1u << 17)
-#define LVTT_TSCDEADLINE	(2u << 17)
+#define SVR_ENABLE	 (1u << 8)
+#define LVT_MASKED	 (1u << 16)
+#define LVTT_ONESHOT	 (0u << 17)
+#define LVTT_PERIODIC	 (1u << 17)
+#define LVTT_TSCDEADLINE (2u << 17)
 
-#define CALIB_MS		50
+#define CALIB_MS 50
 
 static uint32_t divider = 1;
 
@@ -66,7 +66,7 @@ bool apic_has_tsc_deadline(void)
 
 /* The TDCR encodings of divide-by 1, 2, 4 ... 128 (SDM vol. 3 "Divide
  * Configuration Register"): bit 2 is always zero, bit 3 is the top bit. */
-static const uint8_t tdcr_codes[] = { 0xb, 0x0, 0x1, 0x2, 0x3, 0x8, 0x9, 0xa };
+static const uint8_t tdcr_codes[] = {0xb, 0x0, 0x1, 0x2, 0x3, 0x8, 0x9, 0xa};
 
 void apic_timer_set_divider(uint64_t timer_hz, uint64_t max_ns)
 {
@@ -128,9 +128,9 @@ int apic_timer_calibrate(uint64_t tsc_hz, uint64_t *timer_hz)
 void apic_timer_setup(enum timer_mode mode, uint8_t vector, bool masked)
 {
 	static const uint32_t modes[] = {
-		[TIMER_PERIODIC] = LVTT_PERIODIC,
-		[TIMER_ONESHOT] = LVTT_ONESHOT,
-		[TIMER_TSCDEADLINE] = LVTT_TSCDEADLINE,
+	    [TIMER_PERIODIC] = LVTT_PERIODIC,
+	    [TIMER_ONESHOT] = LVTT_ONESHOT,
+	    [TIMER_TSCDEADLINE] = LVTT_TSCDEADLINE,
 	};
 
 	apic_write(APIC_LVTT, modes[mode] | vector | (masked ? LVT_MASKED : 0));

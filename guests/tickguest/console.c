@@ -3,9 +3,9 @@
 #include "arch.h"
 #include "console.h"
 
-#define DEBUGCON_PORT	0xe9
-#define EXIT_PORT	0xf4
-#define COM1		0x3f8
+#define DEBUGCON_PORT 0xe9
+#define EXIT_PORT     0xf4
+#define COM1	      0x3f8
 
 static int use_debugcon;
 
@@ -18,13 +18,13 @@ const char *console_init(void)
 		return "debugcon";
 	}
 	/* COM1 at 115200 8N1, FIFOs on. */
-	outb(COM1 + 1, 0x00);		/* no UART interrupts */
-	outb(COM1 + 3, 0x80);		/* DLAB: divisor follows */
-	outb(COM1 + 0, 0x01);		/* 115200 = 115200 / 1 */
+	outb(COM1 + 1, 0x00); /* no UART interrupts */
+	outb(COM1 + 3, 0x80); /* DLAB: divisor follows */
+	outb(COM1 + 0, 0x01); /* 115200 = 115200 / 1 */
 	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);		/* 8 bits, no parity, 1 stop */
-	outb(COM1 + 2, 0xc7);		/* FIFO enable and clear */
-	outb(COM1 + 4, 0x03);		/* DTR, RTS */
+	outb(COM1 + 3, 0x03); /* 8 bits, no parity, 1 stop */
+	outb(COM1 + 2, 0xc7); /* FIFO enable and clear */
+	outb(COM1 + 4, 0x03); /* DTR, RTS */
 	return "com1";
 }
 

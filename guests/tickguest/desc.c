@@ -6,7 +6,7 @@
 #include "desc.h"
 #include "libc.h"
 
-#define KERNEL_CS	0x08
+#define KERNEL_CS 0x08
 
 struct desc_ptr {
 	uint16_t limit;
@@ -23,9 +23,9 @@ struct idt_gate {
 
 /* Null, flat 32-bit code (0x08), flat data (0x10). */
 static const uint64_t gdt[] __attribute__((aligned(8))) = {
-	0,
-	0x00cf9a000000ffffULL,
-	0x00cf92000000ffffULL,
+    0,
+    0x00cf9a000000ffffULL,
+    0x00cf92000000ffffULL,
 };
 
 static struct idt_gate idt[256] __attribute__((aligned(8)));
@@ -40,10 +40,10 @@ void idt_set(uint8_t vector, void (*stub)(void))
 	uint32_t off = (uint32_t)(uintptr_t)stub;
 
 	idt[vector] = (struct idt_gate){
-		.off_lo = (uint16_t)off,
-		.sel = KERNEL_CS,
-		.type = 0x8e,		/* present, ring 0, 32-bit interrupt gate */
-		.off_hi = (uint16_t)(off >> 16),
+	    .off_lo = (uint16_t)off,
+	    .sel = KERNEL_CS,
+	    .type = 0x8e, /* present, ring 0, 32-bit interrupt gate */
+	    .off_hi = (uint16_t)(off >> 16),
 	};
 }
 
@@ -51,11 +51,11 @@ void desc_init(void)
 {
 	static struct desc_ptr gdtp, idtp;
 
-	gdtp = (struct desc_ptr){ sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
+	gdtp = (struct desc_ptr){sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt};
 	gdt_load(&gdtp);
 	for (unsigned v = 0; v < 256; v++)
 		idt_set((uint8_t)v, v < 32 ? exc_stubs[v] : ignore_stub);
-	idtp = (struct desc_ptr){ sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+	idtp = (struct desc_ptr){sizeof(idt) - 1, (uint32_t)(uintptr_t)idt};
 	asm volatile("lidt %0" : : "m"(idtp));
 }
 

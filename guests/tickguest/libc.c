@@ -187,7 +187,7 @@ static void out_num(struct outbuf *o, uint64_t v, unsigned base, bool neg)
 
 int vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 {
-	struct outbuf o = { buf, len, 0 };
+	struct outbuf o = {buf, len, 0};
 
 	for (; *fmt; fmt++) {
 		int lng = 0;
@@ -213,16 +213,18 @@ int vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 			out_c(&o, (char)va_arg(ap, int));
 			break;
 		case 'd': {
-			int64_t v = lng >= 2 ? va_arg(ap, long long) :
-				    lng ? va_arg(ap, long) : va_arg(ap, int);
+			int64_t v = lng >= 2 ? va_arg(ap, long long)
+				    : lng    ? va_arg(ap, long)
+					     : va_arg(ap, int);
 
 			out_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0);
 			break;
 		}
 		case 'u':
 		case 'x': {
-			uint64_t v = lng >= 2 ? va_arg(ap, unsigned long long) :
-				     lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+			uint64_t v = lng >= 2 ? va_arg(ap, unsigned long long)
+				     : lng    ? va_arg(ap, unsigned long)
+					      : va_arg(ap, unsigned);
 
 			out_num(&o, v, *fmt == 'x' ? 16 : 10, false);
 			break;

@@ -9,13 +9,13 @@
 #include "libc.h"
 #include "tsc.h"
 
-#define MB_BOOT_MAGIC		0x2badb002
-#define MB_INFO_CMDLINE		(1u << 2)
-#define MSR_TSC_DEADLINE	0x6e0
-#define SPURIOUS_VECTOR		0xff
+#define MB_BOOT_MAGIC	 0x2badb002
+#define MB_INFO_CMDLINE	 (1u << 2)
+#define MSR_TSC_DEADLINE 0x6e0
+#define SPURIOUS_VECTOR	 0xff
 /* The 8259 was moved to 0x20-0x2f (desc.c); the timer goes above it. */
-#define VECTOR_MIN		0x30
-#define VECTOR_MAX		0xfe
+#define VECTOR_MIN 0x30
+#define VECTOR_MAX 0xfe
 
 struct mb_info {
 	uint32_t flags;
@@ -25,9 +25,9 @@ struct mb_info {
 };
 
 static const char *const timer_names[] = {
-	[TIMER_PERIODIC] = "periodic",
-	[TIMER_ONESHOT] = "oneshot",
-	[TIMER_TSCDEADLINE] = "tscdeadline",
+    [TIMER_PERIODIC] = "periodic",
+    [TIMER_ONESHOT] = "oneshot",
+    [TIMER_TSCDEADLINE] = "tscdeadline",
 };
 
 static struct config {
@@ -38,10 +38,10 @@ static struct config {
 	uint64_t vector;
 	uint64_t duration_s;
 } cfg = {
-	.period_us = 1000,
-	.timer = TIMER_PERIODIC,
-	.report_ms = 1000,
-	.vector = 0x40,
+    .period_us = 1000,
+    .timer = TIMER_PERIODIC,
+    .report_ms = 1000,
+    .vector = 0x40,
 };
 
 /* Clock facts, fixed before the timer is armed. */
@@ -64,10 +64,10 @@ struct num_opt {
 static void cmdline_option(const char *key, size_t klen, const char *val, size_t vlen)
 {
 	const struct num_opt nums[] = {
-		{ "period_us", &cfg.period_us, 10, 10000000 },
-		{ "report_ms", &cfg.report_ms, 1, 3600000 },
-		{ "vector", &cfg.vector, VECTOR_MIN, VECTOR_MAX },
-		{ "duration_s", &cfg.duration_s, 0, 1000000000 },
+	    {"period_us", &cfg.period_us, 10, 10000000},
+	    {"report_ms", &cfg.report_ms, 1, 3600000},
+	    {"vector", &cfg.vector, VECTOR_MIN, VECTOR_MAX},
+	    {"duration_s", &cfg.duration_s, 0, 1000000000},
 	};
 	char k[32], v[48];
 	uint64_t n;
@@ -79,9 +79,8 @@ static void cmdline_option(const char *key, size_t klen, const char *val, size_t
 		if (!str_eq_n(key, klen, nums[i].key))
 			continue;
 		if (parse_u64(val, vlen, &n) || n < nums[i].min || n > nums[i].max)
-			printf("error what=bad-option option=%s value=%s allowed=%llu..%llu\n",
-			       k, v, (unsigned long long)nums[i].min,
-			       (unsigned long long)nums[i].max);
+			printf("error what=bad-option option=%s value=%s allowed=%llu..%llu\n", k,
+			       v, (unsigned long long)nums[i].min, (unsigned long long)nums[i].max);
 		else
 			*nums[i].val = n;
 		return;
@@ -93,7 +92,9 @@ static void cmdline_option(const char *key, size_t klen, const char *val, size_t
 				return;
 			}
 		}
-		printf("error what=bad-option option=timer value=%s allowed=periodic,oneshot,tscdeadline\n", v);
+		printf("error what=bad-option option=timer value=%s "
+		       "allowed=periodic,oneshot,tscdeadline\n",
+		       v);
 	} else if (str_eq_n(key, klen, "idle")) {
 		if (str_eq_n(val, vlen, "hlt") || str_eq_n(val, vlen, "busy"))
 			cfg.idle_busy = str_eq_n(val, vlen, "busy");
@@ -248,9 +249,9 @@ static void report_loop(void)
 	cli();
 	apic_timer_setup(cfg.timer, (uint8_t)cfg.vector, true);
 	printf("done seq=%llu ticks=%llu expected=%llu maxgap_us=%llu late=%llu elapsed_ms=%llu\n",
-	       (unsigned long long)seq, (unsigned long long)s.ticks,
-	       (unsigned long long)s.expected, (unsigned long long)tsc_to_us(gap_all),
-	       (unsigned long long)s.late, (unsigned long long)((s.now - arm_tsc) / tsc_khz));
+	       (unsigned long long)seq, (unsigned long long)s.ticks, (unsigned long long)s.expected,
+	       (unsigned long long)tsc_to_us(gap_all), (unsigned long long)s.late,
+	       (unsigned long long)((s.now - arm_tsc) / tsc_khz));
 	console_exit(0);
 }
 
@@ -277,7 +278,8 @@ void kmain(uint32_t magic, const struct mb_info *mbi)
 		console_exit(1);
 	}
 	if (cfg.timer == TIMER_TSCDEADLINE && !apic_has_tsc_deadline()) {
-		printf("error what=no-tsc-deadline detail=cpuid.1:ecx[24]-clear fallback=oneshot\n");
+		printf(
+		    "error what=no-tsc-deadline detail=cpuid.1:ecx[24]-clear fallback=oneshot\n");
 		cfg.timer = TIMER_ONESHOT;
 	}
 	if (apic_timer_calibrate(tsc_khz * 1000, &timer_hz)) {
@@ -289,7 +291,8 @@ void kmain(uint32_t magic, const struct mb_info *mbi)
 	apic_timer_set_divider(timer_hz, period_ns);
 	idt_set((uint8_t)cfg.vector, timer_stub);
 
-	printf("tickguest period_us=%llu timer=%s idle=%s report_ms=%llu tsc_khz=%llu calib=%s vector=%llu apic_khz=%llu duration_s=%llu\n",
+	printf("tickguest period_us=%llu timer=%s idle=%s report_ms=%llu tsc_khz=%llu calib=%s "
+	       "vector=%llu apic_khz=%llu duration_s=%llu\n",
 	       (unsigned long long)cfg.period_us, timer_names[cfg.timer],
 	       cfg.idle_busy ? "busy" : "hlt", (unsigned long long)cfg.report_ms,
 	       (unsigned long long)tsc_khz, calib, (unsigned long long)cfg.vector,

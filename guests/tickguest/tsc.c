@@ -6,11 +6,11 @@
 #include "libc.h"
 #include "tsc.h"
 
-#define PIT_HZ			1193182ULL
-#define PIT_CALIB_MS		50
+#define PIT_HZ	     1193182ULL
+#define PIT_CALIB_MS 50
 
-#define HV_MSR_TSC_FREQUENCY	0x40000022
-#define HV_ACCESS_FREQUENCY	(1u << 11)	/* CPUID 0x40000003 EAX */
+#define HV_MSR_TSC_FREQUENCY 0x40000022
+#define HV_ACCESS_FREQUENCY  (1u << 11) /* CPUID 0x40000003 EAX */
 
 static bool sig_is(uint32_t b, uint32_t c, uint32_t d, const char *want)
 {
@@ -29,7 +29,7 @@ static bool sig_is(uint32_t b, uint32_t c, uint32_t d, const char *want)
  * so both bases are searched. */
 static int tsc_from_hypervisor(uint64_t *khz, const char **method)
 {
-	static const uint32_t bases[] = { 0x40000000, 0x40000100 };
+	static const uint32_t bases[] = {0x40000000, 0x40000100};
 	uint32_t a, b, c, d;
 
 	cpuid(1, 0, &a, &b, &c, &d);
@@ -41,8 +41,8 @@ static int tsc_from_hypervisor(uint64_t *khz, const char **method)
 
 		cpuid(base, 0, &max, &vb, &vc, &vd);
 		kvm = sig_is(vb, vc, vd, "KVMKVMKVM\0\0\0");
-		if ((kvm || sig_is(vb, vc, vd, "VMwareVMware")) &&
-		    max >= base + 0x10 && max < base + 0x100) {
+		if ((kvm || sig_is(vb, vc, vd, "VMwareVMware")) && max >= base + 0x10 &&
+		    max < base + 0x100) {
 			cpuid(base + 0x10, 0, &a, &b, &c, &d);
 			if (a) {
 				*khz = a;
@@ -106,7 +106,7 @@ static uint16_t pit2_read(uint64_t *tsc)
 		uint64_t t0 = rdtsc(), t1;
 		uint8_t lo, hi;
 
-		outb(0x43, 0x80);		/* latch channel 2 */
+		outb(0x43, 0x80); /* latch channel 2 */
 		lo = inb(0x42);
 		hi = inb(0x42);
 		t1 = rdtsc();
@@ -132,7 +132,7 @@ static int tsc_from_pit(uint64_t *khz, const char **method)
 
 	/* Gate on (bit 0), speaker data off (bit 1). */
 	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
-	outb(0x43, 0xb4);		/* channel 2, lobyte/hibyte, mode 2, binary */
+	outb(0x43, 0xb4); /* channel 2, lobyte/hibyte, mode 2, binary */
 	outb(0x42, 0);
 	outb(0x42, 0);
 	prev = pit2_read(&t0);

@@ -105,10 +105,10 @@ static int parse_word(const struct kv *kv, char *buf, size_t len)
 
 int tick_report_parse(const char *line, struct tick_report *r)
 {
-	static const char *const keys[] = { "seq", "ticks", "expected", "maxgap_us", "late" };
+	static const char *const keys[] = {"seq", "ticks", "expected", "maxgap_us", "late"};
 	/* Filled in a copy, so a malformed line leaves *r as it was. */
-	struct tick_report out = { 0 };
-	uint64_t *vals[] = { &out.seq, &out.ticks, &out.expected, &out.maxgap_us, &out.late };
+	struct tick_report out = {0};
+	uint64_t *vals[] = {&out.seq, &out.ticks, &out.expected, &out.maxgap_us, &out.late};
 	_Static_assert(ARRAY_SIZE(keys) == ARRAY_SIZE(vals), "keys and vals differ");
 	const char *end = line_end(line), *p = line_word(line, end, "tick");
 	unsigned seen = 0;
@@ -138,8 +138,8 @@ enum banner_key { B_PERIOD, B_TIMER, B_IDLE, B_REPORT, B_TSC, B_CALIB, B__COUNT 
 int tick_banner_parse(const char *line, struct tick_banner *b)
 {
 	static const char *const keys[] = {
-		[B_PERIOD] = "period_us", [B_TIMER] = "timer", [B_IDLE] = "idle",
-		[B_REPORT] = "report_ms", [B_TSC] = "tsc_khz", [B_CALIB] = "calib",
+	    [B_PERIOD] = "period_us", [B_TIMER] = "timer", [B_IDLE] = "idle",
+	    [B_REPORT] = "report_ms", [B_TSC] = "tsc_khz", [B_CALIB] = "calib",
 	};
 	_Static_assert(ARRAY_SIZE(keys) == B__COUNT, "banner keys incomplete");
 	const char *end = line_end(line), *p = line_word(line, end, "tickguest");
@@ -157,13 +157,26 @@ int tick_banner_parse(const char *line, struct tick_banner *b)
 		for (i = 0; i < B__COUNT && !kv_is(&kv, keys[i]); i++)
 			;
 		switch (i) {
-		case B_PERIOD: err = parse_u64(&kv, &out.period_us); break;
-		case B_TIMER: err = parse_word(&kv, out.timer, sizeof(out.timer)); break;
-		case B_IDLE: err = parse_word(&kv, out.idle, sizeof(out.idle)); break;
-		case B_REPORT: err = parse_u64(&kv, &out.report_ms); break;
-		case B_TSC: err = parse_u64(&kv, &out.tsc_khz); break;
-		case B_CALIB: err = parse_word(&kv, out.calib, sizeof(out.calib)); break;
-		default: continue;	/* a key a newer guest added */
+		case B_PERIOD:
+			err = parse_u64(&kv, &out.period_us);
+			break;
+		case B_TIMER:
+			err = parse_word(&kv, out.timer, sizeof(out.timer));
+			break;
+		case B_IDLE:
+			err = parse_word(&kv, out.idle, sizeof(out.idle));
+			break;
+		case B_REPORT:
+			err = parse_u64(&kv, &out.report_ms);
+			break;
+		case B_TSC:
+			err = parse_u64(&kv, &out.tsc_khz);
+			break;
+		case B_CALIB:
+			err = parse_word(&kv, out.calib, sizeof(out.calib));
+			break;
+		default:
+			continue; /* a key a newer guest added */
 		}
 		if (err || (seen & (1u << i)))
 			return -EINVAL;

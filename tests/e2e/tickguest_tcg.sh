@@ -4,30 +4,33 @@
 # QEMU TCG, time-stamp each report line as it arrives, and check the guest's
 # tick counts against its own TSC-based expectation and against the wall clock.
 # Speaks TAP (ok / not ok / # SKIP) and exits 0; run from the top of the tree.
+# TICKGUEST_ELF=path tests another build of the guest.
 #
-# Tolerances come from 26 runs of this script on the 2-core build machine
+# Tolerances come from 31 runs of this script on the 2-core build machine
 # (QEMU 7.2, TCG, -cpu max), which was shared with other people's lockmap runs
 # (load average 1.3-3); guests/tickguest/README.md "Timing under TCG" has the
 # table. Loss = (expected - ticks) / expected in basis points (0.01 %):
 #                      whole run          best 0.5 s interval
-#   periodic 1000 us   66..702 bp         0..180 bp
-#     + 2nd QEMU busy  70..295 bp         0..140 bp
-#   oneshot 1000 us    33..520 bp         0..300 bp
-#   periodic 200 us    86..2912 bp        28..1792 bp
-#     + 2nd QEMU busy  185..2051 bp       260..1792 bp
-#   guest TSC time / wall time: 995..1002 per mille; ticks x period / wall
+#   periodic 1000 us   66..702 bp         0..120 bp
+#     + 2nd QEMU busy  82..295 bp         0..180 bp
+#   oneshot 1000 us    76..520 bp         0..160 bp
+#     + 2nd QEMU busy  33..363 bp         0..300 bp
+#   periodic 200 us    86..2912 bp        28..195 bp
+#     + 2nd QEMU busy  448..2051 bp       260..1792 bp
+#   guest TSC time / wall time: 995..1001 per mille; ticks x period / wall
 #   time (1000 us periodic): 939..994 per mille
 #   (with stress-ng --cpu 2 on top: 1000 us up to 2310 bp, 200 us up to
 #   5430 bp; this test is not meant to pass under such load.)
 # Under TCG each tick needs QEMU's timer thread and vCPU thread to run, and
 # QEMU skips periods that passed while they waited, so host load shows up as
-# lost ticks, never as extra ones. The limits below are about twice the worst
-# measured loss; what they are for is a broken guest: no interrupts (10000 bp),
+# lost ticks, never as extra ones. The limits below are 1.4 to 3 times the
+# worst measured loss (the 200 us one has the least room: a busier machine
+# may need it raised); what they are for is a broken guest: no interrupts (10000 bp),
 # double counting or a period too short (negative loss), a period twice too
 # long (5000 bp in every interval), a wrong TSC calibration (clock ratio).
 set -u
 
-ELF=build/tickguest.elf
+ELF=${TICKGUEST_ELF:-build/tickguest.elf}
 QEMU=qemu-system-x86_64
 # Whole-run loss limits (bp); ticks may exceed expected only by rounding.
 LOSS_MAX_1000=1500

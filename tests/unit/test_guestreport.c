@@ -7,15 +7,17 @@
 #include "testutil.h"
 #include "guestreport.h"
 
-#define BANNER "tickguest period_us=1000 timer=periodic idle=hlt report_ms=1000 " \
-	       "tsc_khz=2994000 calib=pit vector=64"
+#define BANNER                                                                                     \
+	"tickguest period_us=1000 timer=periodic idle=hlt report_ms=1000 "                         \
+	"tsc_khz=2994000 calib=pit vector=64"
 
 static void report_good(void **state)
 {
 	struct tick_report r;
 
 	(void)state;
-	assert_int_equal(tick_report_parse("tick seq=3 ticks=2990 expected=3000 maxgap_us=1777 late=2", &r), 0);
+	assert_int_equal(
+	    tick_report_parse("tick seq=3 ticks=2990 expected=3000 maxgap_us=1777 late=2", &r), 0);
 	assert_int_equal(r.seq, 3);
 	assert_int_equal(r.ticks, 2990);
 	assert_int_equal(r.expected, 3000);
@@ -29,54 +31,63 @@ static void report_tolerated(void **state)
 	struct tick_report r;
 
 	(void)state;
-	assert_int_equal(tick_report_parse("tick seq=1 ticks=5 expected=6 maxgap_us=7 late=8\r", &r), 0);
+	assert_int_equal(
+	    tick_report_parse("tick seq=1 ticks=5 expected=6 maxgap_us=7 late=8\r", &r), 0);
 	assert_int_equal(r.late, 8);
-	assert_int_equal(tick_report_parse("tick seq=1 ticks=5 expected=6 maxgap_us=7 late=9\r\n", &r), 0);
+	assert_int_equal(
+	    tick_report_parse("tick seq=1 ticks=5 expected=6 maxgap_us=7 late=9\r\n", &r), 0);
 	assert_int_equal(r.late, 9);
-	assert_int_equal(tick_report_parse("tick late=1 cpu=0 seq=2 maxgap_us=3 expected=4 ticks=5 lag_ns=77", &r), 0);
+	assert_int_equal(
+	    tick_report_parse("tick late=1 cpu=0 seq=2 maxgap_us=3 expected=4 ticks=5 lag_ns=77",
+			      &r),
+	    0);
 	assert_int_equal(r.seq, 2);
 	assert_int_equal(r.ticks, 5);
 	assert_int_equal(r.expected, 4);
 	assert_int_equal(r.maxgap_us, 3);
 	assert_int_equal(r.late, 1);
-	assert_int_equal(tick_report_parse("  tick\tseq=1  ticks=2 expected=3\tmaxgap_us=4 late=5  ", &r), 0);
+	assert_int_equal(
+	    tick_report_parse("  tick\tseq=1  ticks=2 expected=3\tmaxgap_us=4 late=5  ", &r), 0);
 	assert_int_equal(r.late, 5);
-	assert_int_equal(tick_report_parse("tick seq=18446744073709551615 ticks=0 expected=0 maxgap_us=0 late=0", &r), 0);
+	assert_int_equal(
+	    tick_report_parse("tick seq=18446744073709551615 ticks=0 expected=0 maxgap_us=0 late=0",
+			      &r),
+	    0);
 	assert_true(r.seq == UINT64_MAX);
 }
 
 static void report_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"tick",
-		"tick\r\n",
-		"tick seq=1 ticks=2 expected=3 maxgap_us=4",			/* late missing */
-		"tick seq=1 ticks=2 expected=3 maxgap_us=4 late=",		/* empty */
-		"tick seq=1 ticks=2 expected=3 maxgap_us=4 late=-1",		/* sign */
-		"tick seq=1 ticks=+2 expected=3 maxgap_us=4 late=5",
-		"tick seq=1 ticks=2x expected=3 maxgap_us=4 late=5",
-		"tick seq=1 ticks=0x10 expected=3 maxgap_us=4 late=5",
-		"tick seq=1 ticks=2.5 expected=3 maxgap_us=4 late=5",
-		"tick seq=18446744073709551616 ticks=2 expected=3 maxgap_us=4 late=5",	/* 2^64 */
-		"tick seq=99999999999999999999 ticks=2 expected=3 maxgap_us=4 late=5",
-		"tick seq=1 ticks=2 ticks=2 expected=3 maxgap_us=4 late=5",	/* twice */
-		"tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5 garbage",	/* not key=value */
-		"tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5 =7",	/* empty key */
-		"ticks seq=1 ticks=2 expected=3 maxgap_us=4 late=5",		/* other word */
-		"xtick seq=1 ticks=2 expected=3 maxgap_us=4 late=5",
-		"tickseq=1 ticks=2 expected=3 maxgap_us=4 late=5",
-		"tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5\r5",		/* cut by a \r */
-		BANNER,
+	    "",
+	    "tick",
+	    "tick\r\n",
+	    "tick seq=1 ticks=2 expected=3 maxgap_us=4",	 /* late missing */
+	    "tick seq=1 ticks=2 expected=3 maxgap_us=4 late=",	 /* empty */
+	    "tick seq=1 ticks=2 expected=3 maxgap_us=4 late=-1", /* sign */
+	    "tick seq=1 ticks=+2 expected=3 maxgap_us=4 late=5",
+	    "tick seq=1 ticks=2x expected=3 maxgap_us=4 late=5",
+	    "tick seq=1 ticks=0x10 expected=3 maxgap_us=4 late=5",
+	    "tick seq=1 ticks=2.5 expected=3 maxgap_us=4 late=5",
+	    "tick seq=18446744073709551616 ticks=2 expected=3 maxgap_us=4 late=5", /* 2^64 */
+	    "tick seq=99999999999999999999 ticks=2 expected=3 maxgap_us=4 late=5",
+	    "tick seq=1 ticks=2 ticks=2 expected=3 maxgap_us=4 late=5", /* twice */
+	    "tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5 garbage", /* not key=value */
+	    "tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5 =7",	/* empty key */
+	    "ticks seq=1 ticks=2 expected=3 maxgap_us=4 late=5",	/* other word */
+	    "xtick seq=1 ticks=2 expected=3 maxgap_us=4 late=5",
+	    "tickseq=1 ticks=2 expected=3 maxgap_us=4 late=5",
+	    "tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5\r5", /* cut by a \r */
+	    BANNER,
 	};
-	struct tick_report r = { .seq = 42 };
+	struct tick_report r = {.seq = 42};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (tick_report_parse(bad[i], &r) != -EINVAL)
 			fail_msg("accepted malformed report #%zu: \"%s\"", i, bad[i]);
 	}
-	assert_int_equal(r.seq, 42);	/* untouched by failed parses */
+	assert_int_equal(r.seq, 42); /* untouched by failed parses */
 }
 
 static void banner_good(void **state)
@@ -93,7 +104,9 @@ static void banner_good(void **state)
 	assert_string_equal(b.calib, "pit");
 	assert_int_equal(tick_banner_parse("tickguest period_us=200 timer=tscdeadline idle=busy "
 					   "report_ms=500 tsc_khz=2096000 calib=cpuid15 vector=64 "
-					   "apic_khz=1000000 duration_s=5", &b), 0);
+					   "apic_khz=1000000 duration_s=5",
+					   &b),
+			 0);
 	assert_int_equal(b.period_us, 200);
 	assert_string_equal(b.timer, "tscdeadline");
 	assert_string_equal(b.idle, "busy");
@@ -103,17 +116,20 @@ static void banner_good(void **state)
 static void banner_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"tickguest",
-		"tickguest period_us=1000 timer=periodic idle=hlt report_ms=1000 tsc_khz=2994000",
-		"tickguest period_us=1k timer=periodic idle=hlt report_ms=1000 tsc_khz=2994000 calib=pit",
-		"tickguest period_us=1000 timer= idle=hlt report_ms=1000 tsc_khz=2994000 calib=pit",
-		"tickguest period_us=1000 timer=periodic-but-much-too-long idle=hlt report_ms=1000 "
-		"tsc_khz=2994000 calib=pit",
-		"tickguest period_us=1000 timer=periodic idle=hlt-or-busy report_ms=1000 tsc_khz=1 calib=pit",
-		"tickguest period_us=1000 period_us=2 timer=periodic idle=hlt report_ms=1000 "
-		"tsc_khz=2994000 calib=pit",
-		"tickguest: period_us=1000 timer=periodic idle=hlt report_ms=1000 tsc_khz=2994000 calib=pit",
-		"tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5",
+	    "tickguest",
+	    "tickguest period_us=1000 timer=periodic idle=hlt report_ms=1000 tsc_khz=2994000",
+	    "tickguest period_us=1k timer=periodic idle=hlt report_ms=1000 tsc_khz=2994000 "
+	    "calib=pit",
+	    "tickguest period_us=1000 timer= idle=hlt report_ms=1000 tsc_khz=2994000 calib=pit",
+	    "tickguest period_us=1000 timer=periodic-but-much-too-long idle=hlt report_ms=1000 "
+	    "tsc_khz=2994000 calib=pit",
+	    "tickguest period_us=1000 timer=periodic idle=hlt-or-busy report_ms=1000 tsc_khz=1 "
+	    "calib=pit",
+	    "tickguest period_us=1000 period_us=2 timer=periodic idle=hlt report_ms=1000 "
+	    "tsc_khz=2994000 calib=pit",
+	    "tickguest: period_us=1000 timer=periodic idle=hlt report_ms=1000 tsc_khz=2994000 "
+	    "calib=pit",
+	    "tick seq=1 ticks=2 expected=3 maxgap_us=4 late=5",
 	};
 	struct tick_banner b;
 
@@ -124,13 +140,13 @@ static void banner_malformed(void **state)
 	}
 }
 
-static void feed_report(struct guest_metrics *m, unsigned seq, unsigned ticks,
-			unsigned expected, unsigned maxgap, unsigned late)
+static void feed_report(struct guest_metrics *m, unsigned seq, unsigned ticks, unsigned expected,
+			unsigned maxgap, unsigned late)
 {
 	char line[160];
 
-	snprintf(line, sizeof(line), "tick seq=%u ticks=%u expected=%u maxgap_us=%u late=%u\n",
-		 seq, ticks, expected, maxgap, late);
+	snprintf(line, sizeof(line), "tick seq=%u ticks=%u expected=%u maxgap_us=%u late=%u\n", seq,
+		 ticks, expected, maxgap, late);
 	guest_metrics_feed(m, line);
 }
 
@@ -144,13 +160,13 @@ static void window_base_before_open(void **state)
 	memset(&m, 0, sizeof(m));
 	guest_metrics_feed(&m, BANNER "\n");
 	feed_report(&m, 1, 1000, 1000, 9000, 0);
-	feed_report(&m, 2, 2000, 2000, 1100, 0);	/* the base */
+	feed_report(&m, 2, 2000, 2000, 1100, 0); /* the base */
 	guest_metrics_open(&m);
 	feed_report(&m, 3, 3000, 3000, 1200, 0);
 	feed_report(&m, 4, 4000, 4000, 1300, 0);
 	guest_metrics_close(&m);
-	feed_report(&m, 5, 4000, 5000, 99000, 7);	/* after close */
-	guest_metrics_open(&m);				/* no reopening */
+	feed_report(&m, 5, 4000, 5000, 99000, 7); /* after close */
+	guest_metrics_open(&m);			  /* no reopening */
 	feed_report(&m, 6, 4000, 6000, 99000, 9);
 
 	assert_true(m.banner_seen);
@@ -188,7 +204,7 @@ static void window_base_inside(void **state)
 	assert_int_equal(guest_metrics_ticks(&m), 1995);
 	assert_int_equal(guest_metrics_expected(&m), 2000);
 	assert_int_equal(guest_metrics_lost(&m), 5);
-	assert_int_equal(guest_metrics_loss_bp(&m), 25);	/* 5/2000 = 0.25 % */
+	assert_int_equal(guest_metrics_loss_bp(&m), 25); /* 5/2000 = 0.25 % */
 	assert_int_equal(guest_metrics_late(&m), 2);
 }
 
@@ -212,7 +228,7 @@ static void window_lost_ticks(void **state)
 	assert_int_equal(guest_metrics_ticks(&m), 3500);
 	assert_int_equal(guest_metrics_expected(&m), 4000);
 	assert_int_equal(guest_metrics_lost(&m), 500);
-	assert_int_equal(guest_metrics_loss_bp(&m), 1250);	/* 12.50 % */
+	assert_int_equal(guest_metrics_loss_bp(&m), 1250); /* 12.50 % */
 	assert_int_equal(guest_metrics_late(&m), 1);
 	assert_int_equal(m.maxgap_us, 1500003);
 }
@@ -321,24 +337,25 @@ static void captured_tscdeadline_fallback(void **state)
 	while (fgets(line, sizeof(line), f))
 		guest_metrics_feed(&m, line);
 	fclose(f);
-	assert_string_equal(m.error, "error what=no-tsc-deadline detail=cpuid.1:ecx[24]-clear fallback=oneshot");
+	assert_string_equal(
+	    m.error, "error what=no-tsc-deadline detail=cpuid.1:ecx[24]-clear fallback=oneshot");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(report_good),
-		cmocka_unit_test(report_tolerated),
-		cmocka_unit_test(report_malformed),
-		cmocka_unit_test(banner_good),
-		cmocka_unit_test(banner_malformed),
-		cmocka_unit_test(window_base_before_open),
-		cmocka_unit_test(window_base_inside),
-		cmocka_unit_test(window_lost_ticks),
-		cmocka_unit_test(window_excess_and_restart),
-		cmocka_unit_test(feed_errors_and_junk),
-		cmocka_unit_test(captured_periodic),
-		cmocka_unit_test(captured_tscdeadline_fallback),
+	    cmocka_unit_test(report_good),
+	    cmocka_unit_test(report_tolerated),
+	    cmocka_unit_test(report_malformed),
+	    cmocka_unit_test(banner_good),
+	    cmocka_unit_test(banner_malformed),
+	    cmocka_unit_test(window_base_before_open),
+	    cmocka_unit_test(window_base_inside),
+	    cmocka_unit_test(window_lost_ticks),
+	    cmocka_unit_test(window_excess_and_restart),
+	    cmocka_unit_test(feed_errors_and_junk),
+	    cmocka_unit_test(captured_periodic),
+	    cmocka_unit_test(captured_tscdeadline_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
