@@ -96,7 +96,7 @@ bench: all
 	$(Q)sh tests/bench.sh
 
 lint:
-	$(Q)shellcheck -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh harness/lab/*.sh 2>/dev/null || shellcheck -s sh $$(ls scripts/*.sh tests/*.sh tests/e2e/*.sh harness/lab/*.sh 2>/dev/null)
+	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/lib/*.sh .ci/run
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
 
 PREFIX ?= /usr/local

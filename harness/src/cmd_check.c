@@ -38,17 +38,24 @@ static enum check_state check_root(char *msg, size_t len, char *fix, size_t flen
 	return CHECK_MISSING;
 }
 
-static enum check_state check_qemu(char *msg, size_t len, char *fix, size_t flen)
+static enum check_state check_tool(const char *tool, const char *pkg, const char *purpose,
+				   char *msg, size_t len, char *fix, size_t flen)
 {
 	char path[512];
 
-	if (!spawn_which("qemu-system-x86_64", path, sizeof(path))) {
-		snprintf(msg, len, "qemu-system-x86_64 not found on PATH");
-		snprintf(fix, flen, "apt-get install qemu-system-x86");
+	if (!spawn_which(tool, path, sizeof(path))) {
+		snprintf(msg, len, "%s not found on PATH (%s)", tool, purpose);
+		snprintf(fix, flen, "apt-get install %s", pkg);
 		return CHECK_MISSING;
 	}
 	snprintf(msg, len, "%s", path);
 	return CHECK_OK;
+}
+
+static enum check_state check_qemu(char *msg, size_t len, char *fix, size_t flen)
+{
+	return check_tool("qemu-system-x86_64", "qemu-system-x86", "guests run in QEMU", msg,
+			  len, fix, flen);
 }
 
 static enum check_state check_tickguest(char *msg, size_t len, char *fix, size_t flen)
@@ -197,15 +204,8 @@ static enum check_state check_kmsg(char *msg, size_t len, char *fix, size_t flen
 
 static enum check_state check_stress(char *msg, size_t len, char *fix, size_t flen)
 {
-	char path[512];
-
-	if (!spawn_which("stress-ng", path, sizeof(path))) {
-		snprintf(msg, len, "stress-ng not found (the stress injector needs it)");
-		snprintf(fix, flen, "apt-get install stress-ng");
-		return CHECK_MISSING;
-	}
-	snprintf(msg, len, "%s", path);
-	return CHECK_OK;
+	return check_tool("stress-ng", "stress-ng", "the stress injector needs it", msg, len, fix,
+			  flen);
 }
 
 /* The kernel's lockup detectors: what they will and will not report. */

@@ -6,16 +6,11 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 lm=build/lockmap
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 check_no_guests() {
-  if pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null; then notok "$1"; else ok "$1"; fi
+  if guests_running; then notok "$1"; else ok "$1"; fi
 }
-# The outcome column of row 2 of a cells.csv (its place depends on the axes).
-outcome_of() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "outcome") c = i } NR == 2 { print $c }' "$1" 2>/dev/null; }
 
 if [ "$(id -u)" -ne 0 ]; then
   skip "QEMU launcher end to end" "needs root (lockmap run reads /dev/kmsg)"

@@ -5,11 +5,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 lm=$PWD/build/lockmap
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -66,11 +63,11 @@ kill -KILL $pid
 wait $pid 2>/dev/null
 sleep 1
 check "after SIGKILL no guest QEMU is left (they die with lockmap)" \
-  "! pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null"
+  "! guests_running"
 check "after SIGKILL the knob is still changed ($(cat /proc/sys/kernel/watchdog_thresh))" \
   "[ \"\$(cat /proc/sys/kernel/watchdog_thresh)\" = '$new' ]"
 check "after SIGKILL a restore file is left" "[ -s '$tmp/state/knobs.restore' ]"
-check "after SIGKILL its throttle cgroup is left" "ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* 2>/dev/null | grep -q ."
+check "after SIGKILL its throttle cgroup is left" "lockmap_cgroups_left"
 "$lm" check >"$tmp/out" 2>&1
 check "check reports the left-over knobs and exits 3" \
   "grep -q 'check --restore' '$tmp/out' && ! '$lm' check >/dev/null 2>&1"
@@ -80,6 +77,5 @@ check "check --restore exits 0 (got $rc)" "[ $rc -eq 0 ]"
 check "check --restore put watchdog_thresh back to $old" \
   "[ \"\$(cat /proc/sys/kernel/watchdog_thresh)\" = '$old' ]"
 check "check --restore removed the restore file" "[ ! -e '$tmp/state/knobs.restore' ]"
-check "check --restore removed the left cgroup" \
-  "! ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* >/dev/null 2>&1"
+check "check --restore removed the left cgroup" "! lockmap_cgroups_left"
 exit 0

@@ -5,11 +5,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 lm=build/lockmap
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -45,13 +42,13 @@ check "journal has 2 cell_start and 2 cell_end" \
 check "cells.csv has a header and 2 rows" "[ \$(wc -l <'$run/cells.csv') -eq 3 ]"
 check "each cell has guest logs with tick reports" \
   "[ \$(grep -l '^tick seq=' '$run'/cells/*/guest-0.log | wc -l) -eq 2 ]"
-clean=$(awk -F, 'NR == 2 { print $5 }' "$run/cells.csv")
+clean=$(outcome_of "$run/cells.csv")
 throttled=$(awk -F, 'NR == 3 { print $5 }' "$run/cells.csv")
 check "the cell without injection is clean (got $clean)" "[ '$clean' = clean ]"
 check "the throttled cell is degraded (got $throttled)" "[ '$throttled' = degraded ]"
 check "junit.xml has 2 testcases" "[ \$(grep -c '<testcase' '$run/junit.xml') -eq 2 ]"
-check "no guest QEMU left running" "! pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null"
-check "no lockmap cgroup left" "! ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* >/dev/null 2>&1"
+check "no guest QEMU left running" "! guests_running"
+check "no lockmap cgroup left" "! lockmap_cgroups_left"
 
 # --- a kernel report during a cell becomes an event and the outcome ----------
 # The line is written to /dev/kmsg by this test (a synthetic record in the
@@ -75,7 +72,7 @@ wait $pid
 rc=$?
 kcsv="$tmp/kres/latest/cells.csv"
 check "a soft lockup report in kmsg makes the cell softlockup, exit 1 (got $rc)" \
-  "[ $rc -eq 1 ] && [ \"\$(awk -F, 'NR == 2 { print \$4 }' '$kcsv')\" = softlockup ]"
+  "[ $rc -eq 1 ] && [ \"\$(outcome_of '$kcsv')\" = softlockup ]"
 check "the event is in the journal with its cpu and comm" \
   "grep '\"type\":\"event\"' '$tmp/kres/latest/journal.jsonl' | grep -q '\"comm\":\"lockmap-e2e\"'"
 
@@ -107,8 +104,7 @@ check "watchdog_thresh was set during the cell ($during)" "[ '$during' = '$new' 
 check "watchdog_thresh restored after SIGINT ($after = $old)" "[ '$after' = '$old' ]"
 check "the journal marks the cell interrupted" \
   "grep '\"type\":\"cell_end\"' '$tmp/ires/latest/journal.jsonl' | grep -q '\"interrupted\":true'"
-check "no guest QEMU left after SIGINT" "! pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null"
-check "no lockmap cgroup left after SIGINT" \
-  "! ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* >/dev/null 2>&1"
+check "no guest QEMU left after SIGINT" "! guests_running"
+check "no lockmap cgroup left after SIGINT" "! lockmap_cgroups_left"
 check "no restore file left" "[ ! -e /run/lockmap/knobs.restore ]"
 exit 0

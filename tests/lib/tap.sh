@@ -1,0 +1,17 @@
+# Shared by the e2e tests (sourced, POSIX sh): TAP output the runner counts, and
+# checks of what lockmap must leave behind.
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# check DESCRIPTION SHELL-CONDITION
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+# Guest QEMUs are named lockmap-<cell-id>-g<N>.
+guests_running() { pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null; }
+lockmap_cgroups_left() {
+  ls -d /sys/fs/cgroup/cpu/lockmap-* /sys/fs/cgroup/unified/lockmap-* >/dev/null 2>&1
+}
+# The outcome column of row 2 of a cells.csv (its place depends on the axes).
+outcome_of() {
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "outcome") c = i } NR == 2 { print $c }' "$1" 2>/dev/null
+}
