@@ -314,6 +314,7 @@ static void cell_journal_end(struct cell_run *r, json_t *metrics, json_t *inj)
 	json_object_set_new(rec, "seconds", json_integer(res->seconds));
 	json_object_set_new(rec, "events", ev);
 	json_object_set_new(rec, "injectors", inj ? inj : json_object());
+	json_object_set_new(rec, "summary", cell_result_to_json(res));
 	json_object_set_new(rec, "metrics", metrics);
 	(void)journal_append(r->ctx.journal, rec, true);
 }
@@ -416,7 +417,7 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 out_inject:
 	cell_injectors_stop(&r);
 out_guests:
-	if (rc == -EINTR) {
+	if (rc == -EINTR || lm_stop_requested) {
 		res->interrupted = true;
 		cell_set_error(res, "interrupted by signal %d", lm_stop_requested);
 	}
@@ -460,4 +461,50 @@ out_journal:
 		free(r.inj[i].priv);
 	free(r.inj);
 	return res->outcome == OUT_ERROR ? -EIO : 0;
+}
+
+json_t *cell_result_to_json(const struct cell_result *res)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:i}",
+			 "ticks", (json_int_t)res->ticks, "expected", (json_int_t)res->expected,
+			 "lost", (json_int_t)res->lost, "late", (json_int_t)res->late,
+			 "maxgap_us", (json_int_t)res->maxgap_us,
+			 "worst_loss_pct", res->worst_loss_bp / 100.0,
+			 "guests_died", res->guests_died);
+}
+
+int cell_result_from_json(const json_t *end, struct cell_result *res)
+{
+	const json_t *sum = json_object_get(end, "summary");
+	const json_t *ev = json_object_get(end, "events");
+	const char *err = json_string_value(json_object_get(end, "error"));
+	json_int_t ticks = 0, expected = 0, lost = 0, late = 0, maxgap = 0;
+	double loss = 0;
+	int died = 0;
+	enum outcome o;
+
+	memset(res, 0, sizeof(*res));
+	if (outcome_parse(json_string_value(json_object_get(end, "outcome")) ?: "", &o) < 0)
+		return -EINVAL;
+	res->outcome = o;
+	res->interrupted = json_is_true(json_object_get(end, "interrupted"));
+	res->seconds = json_integer_value(json_object_get(end, "seconds"));
+	if (err)
+		snprintf(res->error, sizeof(res->error), "%s", err);
+	if (sum && json_unpack((json_t *)sum, "{s?I, s?I, s?I, s?I, s?I, s?F, s?i}", "ticks",
+			       &ticks, "expected", &expected, "lost", &lost, "late", &late,
+			       "maxgap_us", &maxgap, "worst_loss_pct", &loss, "guests_died",
+			       &died) == 0) {
+		res->ticks = (uint64_t)ticks;
+		res->expected = (uint64_t)expected;
+		res->lost = (uint64_t)lost;
+		res->late = (uint64_t)late;
+		res->maxgap_us = (uint64_t)maxgap;
+		res->worst_loss_bp = (int64_t)(loss * 100.0 + (loss >= 0 ? 0.5 : -0.5));
+		res->guests_died = died;
+	}
+	for (int k = 0; k < EV__COUNT && ev; k++)
+		res->nevents[k] = (unsigned)json_integer_value(
+			json_object_get(ev, event_kind_name((enum event_kind)k)));
+	return 0;
 }

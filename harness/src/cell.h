@@ -38,6 +38,10 @@ struct cell_result {
 
 struct progress;
 
+/* The summary of a cell_end record, and back (resume, lab, reports). */
+json_t *cell_result_to_json(const struct cell_result *res);
+int cell_result_from_json(const json_t *cell_end, struct cell_result *res);
+
 /* Run one cell; results go to the journal and res. Returns 0, or -EIO when the
  * outcome is error (res->error says why). Teardown always runs. */
 int cell_run(const struct cell *c, const char *dir, const char *accel, struct journal *j,

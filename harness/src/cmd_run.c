@@ -25,6 +25,9 @@ static void run_usage(FILE *f)
 		"run.json, journal.jsonl, cells.csv, junit.xml and cells/<cell-id>/ logs.\n"
 		"\n"
 		"  -o, --results DIR   where runs go (default: results)\n"
+		"      --run-dir DIR   continue the run in DIR: cells that have a cell_end in\n"
+		"                      its journal are skipped (resume after a crash)\n"
+		"      --lab-inner     this is the run inside a lab host (set by `lockmap lab`)\n"
 		"  -n, --dry-run       print the cells and exit\n"
 		"  -q, --quiet         only the summary\n"
 		"  -v, --verbose       debug messages\n"
@@ -64,84 +67,117 @@ static int run_check_ready(const struct profile *p, const struct grid *g)
 	return bad ? -ENOTSUP : 0;
 }
 
-/* One line per finished cell: parameters, outcome, key guest metrics. */
-static void run_print_cell(const struct run *run, size_t i, const struct cell *c,
-			   const struct cell_result *r)
+static void run_journal_mark(struct run *run, const char *type, json_t *rec)
 {
-	char desc[1024], ev[256] = "";
-	size_t off = 0;
-
-	cell_describe(c, desc, sizeof(desc));
-	for (int k = 0; k < EV__COUNT && off < sizeof(ev); k++)
-		if (r->nevents[k])
-			off += snprintf(ev + off, sizeof(ev) - off, " %s=%u",
-					event_kind_name((enum event_kind)k), r->nevents[k]);
-	printf("[%zu/%zu] %s r%d %-11s %s  ticks %llu/%llu lost %.2f%% maxgap %lluus late %llu%s%s\n",
-	       i + 1, run->grid->ncells, c->id, c->rep,
-	       outcome_name(r->outcome), desc, (unsigned long long)r->ticks,
-	       (unsigned long long)r->expected, r->worst_loss_bp / 100.0,
-	       (unsigned long long)r->maxgap_us, (unsigned long long)r->late,
-	       ev[0] ? "  events:" : "", ev);
-	if (r->error[0])
-		printf("      %s\n", r->error);
-	fflush(stdout);
-}
-
-static void run_print_summary(const struct run *run)
-{
-	unsigned counts[OUT__COUNT] = { 0 };
-	size_t done = 0;
-
-	for (size_t i = 0; i < run->grid->ncells; i++) {
-		if (!run->done[i])
-			continue;
-		counts[run->res[i].outcome]++;
-		done++;
-	}
-	printf("\nrun %s: %zu of %zu cells\n", run->id, done, run->grid->ncells);
-	printf("  %-12s %6s  %s\n", "outcome", "cells", "fails the run");
-	for (int o = 0; o < OUT__COUNT; o++)
-		if (counts[o])
-			printf("  %-12s %6u  %s\n", outcome_name((enum outcome)o), counts[o],
-			       run->fail_on & (1u << o) ? "yes" : "no");
-	printf("results: %s\n", run->dir);
-}
-
-static json_t *run_start_record(const struct run *run, const char *accel, const char *why)
-{
-	json_t *rec = json_object();
-
-	json_object_set_new(rec, "type", json_string("run_start"));
+	json_object_set_new(rec, "type", json_string(type));
 	json_object_set_new(rec, "run", json_string(run->id));
-	json_object_set_new(rec, "cells", json_integer((json_int_t)run->grid->ncells));
-	json_object_set_new(rec, "accel", json_string(accel));
-	json_object_set_new(rec, "accel_reason", json_string(why));
-	return rec;
+	(void)journal_append(run->journal, rec, true);
+}
+
+/* The cells not done yet, one after the other. Returns an exit code. */
+static int run_cells(struct run *run, bool lab_inner)
+{
+	const struct grid *g = run->grid;
+	struct progress pg = { 0 };
+	char why[512] = "";
+	size_t todo = 0;
+	int exit_code = EXIT_CLEAN;
+
+	for (size_t i = 0; i < g->ncells; i++)
+		todo += !run->done[i];
+	pg.ncells = g->ncells;
+	pg.run_start = now_ns();
+	pg.cell_ns = cell_num(&g->cells[0], "run", "cell_seconds") +
+		     cell_num(&g->cells[0], "run", "warmup") +
+		     cell_num(&g->cells[0], "run", "cooldown");
+	if (todo < g->ncells)
+		lm_info("run %s: %zu of %zu cells done already; running the other %zu", run->id,
+			g->ncells - todo, g->ncells, todo);
+	for (size_t i = 0; i < g->ncells && !lm_stop_requested; i++) {
+		const struct cell *cl = &g->cells[i];
+		const char *accel;
+		char *dir;
+
+		if (run->done[i])
+			continue;
+		accel = accel_choose(cell_str(cl, "guests", "accel"), why, sizeof(why));
+		if (!accel) {
+			lm_err("cell %s: guests.accel = %s is not usable here: %s", cl->id,
+			       cell_str(cl, "guests", "accel"), why);
+			exit_code = EXIT_NOTREADY;
+			break;
+		}
+		if (!pg.cell) {
+			json_t *rec = json_pack("{s:s, s:s, s:I, s:b}", "accel", accel,
+						"accel_reason", why, "cells", (json_int_t)g->ncells,
+						"lab_inner", lab_inner);
+
+			run_journal_mark(run, "run_start", rec);
+			lm_info("%s", why);
+		}
+		pg.cell = i + 1;
+		dir = results_cell_dir(run, cl);
+		(void)cell_run(cl, dir, accel, run->journal, &pg, &run->res[i]);
+		free(dir);
+		run->done[i] = true;
+		pg.counts[run->res[i].outcome]++;
+		progress_clear(&pg);
+		results_print_cell(run, i);
+		if (results_write_tables(run) < 0)
+			lm_warn("cannot write cells.csv/junit.xml in %s", run->dir);
+	}
+	progress_clear(&pg);
+	run_journal_mark(run, "run_end",
+			 json_pack("{s:b}", "interrupted", lm_stop_requested != 0));
+	if (results_write_tables(run) < 0)
+		lm_warn("cannot write cells.csv/junit.xml in %s", run->dir);
+	results_print_summary(run);
+	if (lm_stop_requested)
+		lm_info("interrupted by signal %d: `lockmap run --run-dir %s %s` runs the rest",
+			lm_stop_requested, run->dir, run->prof->path);
+	if (exit_code == EXIT_CLEAN && results_failed(run))
+		exit_code = EXIT_FAILED;
+	return exit_code;
+}
+
+/* Inside a lab host: what the lab kernel is, next to the outer run.json. */
+static void run_write_lab_facts(const struct run *run)
+{
+	char *path = xasprintf("%s/lab-host.json", run->dir);
+	json_t *facts = results_host_facts();
+
+	if (json_dump_file(facts, path, JSON_INDENT(2)) < 0)
+		lm_warn("cannot write %s", path);
+	json_decref(facts);
+	free(path);
 }
 
 int cmd_run(int argc, char **argv)
 {
+	enum { OPT_RUN_DIR = 256, OPT_LAB_INNER };
 	static const struct option opts[] = {
 		{ "results", required_argument, NULL, 'o' },
+		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+		{ "lab-inner", no_argument, NULL, OPT_LAB_INNER },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *base = "results";
+	const char *base = "results", *run_dir = NULL;
 	struct profile *p = NULL;
 	struct grid g = { 0 };
 	struct run run;
-	struct progress pg = { 0 };
-	char err[1024], why[512] = "";
-	const char *accel = NULL;
-	bool dry = false, failed = false;
+	char err[1024];
+	bool dry = false, lab_inner = false;
 	int c, rc, exit_code = EXIT_CLEAN;
 
 	while ((c = getopt_long(argc, argv, "o:nqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': base = optarg; break;
+		case OPT_RUN_DIR: run_dir = optarg; break;
+		case OPT_LAB_INNER: lab_inner = true; break;
 		case 'n': dry = true; break;
 		case 'q': lm_verbose = 0; break;
 		case 'v': lm_verbose = 2; break;
@@ -149,7 +185,7 @@ int cmd_run(int argc, char **argv)
 		default: run_usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1 || (lab_inner && !run_dir)) {
 		run_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -157,7 +193,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (strcmp(profile_key(p, "run", "target")->vals[0].text, "local")) {
+	if (!lab_inner && strcmp(profile_key(p, "run", "target")->vals[0].text, "local")) {
 		lm_err("%s: [run] target = %s: this lockmap runs target = local only; "
 		       "the lab target comes with `lockmap lab`", p->path,
 		       profile_key(p, "run", "target")->vals[0].text);
@@ -188,68 +224,21 @@ int cmd_run(int argc, char **argv)
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
-	rc = results_create(base, p, &g, NULL, &run);
+	if (run_dir)
+		rc = results_open(run_dir, p, &g, &run);
+	else
+		rc = results_create(base, p, &g, NULL, &run);
 	if (rc) {
-		lm_err("cannot create the run directory under %s: %s", base, strerror(-rc));
+		lm_err("cannot %s the run directory %s: %s", run_dir ? "open" : "create",
+		       run_dir ? run_dir : base, strerror(-rc));
+		results_close(&run);
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
+	if (lab_inner)
+		run_write_lab_facts(&run);
 	lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);
-
-	pg.ncells = g.ncells;
-	pg.run_start = now_ns();
-	pg.cell_ns = cell_num(&g.cells[0], "run", "cell_seconds") +
-		     cell_num(&g.cells[0], "run", "warmup") +
-		     cell_num(&g.cells[0], "run", "cooldown");
-	for (size_t i = 0; i < g.ncells && !lm_stop_requested; i++) {
-		const struct cell *cl = &g.cells[i];
-		char *dir = results_cell_dir(&run, cl);
-
-		accel = accel_choose(cell_str(cl, "guests", "accel"), why, sizeof(why));
-		if (i == 0 || !accel) {
-			json_t *rec = run_start_record(&run, accel ? accel : "none", why);
-
-			if (i == 0)
-				(void)journal_append(run.journal, rec, true);
-			else
-				json_decref(rec);
-			if (why[0])
-				lm_info("%s", why);
-		}
-		if (!accel) {
-			lm_err("cell %s: guests.accel = %s is not usable here: %s", cl->id,
-			       cell_str(cl, "guests", "accel"), why);
-			free(dir);
-			exit_code = EXIT_NOTREADY;
-			break;
-		}
-		pg.cell = i + 1;
-		(void)cell_run(cl, dir, accel, run.journal, &pg, &run.res[i]);
-		free(dir);
-		run.done[i] = true;
-		pg.counts[run.res[i].outcome]++;
-		progress_clear(&pg);
-		run_print_cell(&run, i, cl, &run.res[i]);
-		if (run.fail_on & (1u << run.res[i].outcome))
-			failed = true;
-		if (results_write_tables(&run) < 0)
-			lm_warn("cannot write cells.csv/junit.xml in %s", run.dir);
-	}
-	progress_clear(&pg);
-	{
-		json_t *rec = json_object();
-
-		json_object_set_new(rec, "type", json_string("run_end"));
-		json_object_set_new(rec, "run", json_string(run.id));
-		json_object_set_new(rec, "interrupted", json_boolean(lm_stop_requested != 0));
-		(void)journal_append(run.journal, rec, true);
-	}
-	run_print_summary(&run);
-	if (lm_stop_requested)
-		lm_info("interrupted by signal %d: the cells not run are not in cells.csv",
-			lm_stop_requested);
-	if (exit_code == EXIT_CLEAN && failed)
-		exit_code = EXIT_FAILED;
+	exit_code = run_cells(&run, lab_inner);
 	results_close(&run);
 out:
 	grid_free(&g);

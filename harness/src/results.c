@@ -94,6 +94,8 @@ json_t *results_host_facts(void)
 	return o;
 }
 
+static uint32_t results_fail_on(const struct profile *p);
+
 /* Replace <base>/latest with a link to id, atomically. */
 static int results_link_latest(const char *base, const char *id)
 {
@@ -128,7 +130,6 @@ int results_create(const char *base, const struct profile *p, const struct grid 
 		   json_t *extra, struct run *run)
 {
 	const struct pkey *name = profile_key(p, "run", "name");
-	const struct pkey *fail = profile_key(p, "expect", "fail_on");
 	char stamp[32], nm[49], *path;
 	json_t *rj;
 	time_t t = time(NULL);
@@ -162,19 +163,7 @@ int results_create(const char *base, const struct profile *p, const struct grid 
 	run->done = calloc(g->ncells ? g->ncells : 1, sizeof(*run->done));
 	if (!run->res || !run->done)
 		return -ENOMEM;
-	run->fail_on = 0;
-	if (fail) {
-		/* A PT_LIST value: "a,b,c". */
-		char tmp[sizeof(fail->vals[0].text)], *save = NULL, *w;
-
-		snprintf(tmp, sizeof(tmp), "%s", fail->vals[0].text);
-		for (w = strtok_r(tmp, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
-			enum outcome o;
-
-			if (outcome_parse(w, &o) == 0)
-				run->fail_on |= 1u << o;
-		}
-	}
+	run->fail_on = results_fail_on(p);
 
 	rj = json_object();
 	json_object_set_new(rj, "run_id", json_string(run->id));
@@ -381,4 +370,150 @@ void results_close(struct run *run)
 	run->dir = run->base = NULL;
 	run->res = NULL;
 	run->done = NULL;
+}
+
+struct load_ctx {
+	struct run *run;
+	unsigned loaded;
+};
+
+/* A cell_end of this grid (same index and id) marks that cell done; an
+ * interrupted cell is not done: a resumed run runs it again. */
+static int results_load_record(json_t *rec, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct run *run = lc->run;
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	const char *id = json_string_value(json_object_get(rec, "cell"));
+	json_int_t idx = json_integer_value(json_object_get(rec, "index"));
+	struct cell_result res;
+
+	if (!type || strcmp(type, "cell_end") || !id || idx < 0 ||
+	    (size_t)idx >= run->grid->ncells || strcmp(run->grid->cells[idx].id, id))
+		return 0;
+	if (cell_result_from_json(rec, &res) < 0 || res.interrupted) {
+		run->done[idx] = false;
+		return 0;
+	}
+	run->res[idx] = res;
+	run->done[idx] = true;
+	lc->loaded++;
+	return 0;
+}
+
+int results_load_journal(struct run *run)
+{
+	struct load_ctx lc = { .run = run };
+	char *path = xasprintf("%s/journal.jsonl", run->dir);
+	int rc = journal_read(path, results_load_record, &lc);
+
+	free(path);
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? rc : (int)lc.loaded;
+}
+
+/* fail_on of the profile as a bitmask of outcomes. */
+static uint32_t results_fail_on(const struct profile *p)
+{
+	const struct pkey *fail = profile_key(p, "expect", "fail_on");
+	char tmp[sizeof(fail->vals[0].text)], *save = NULL, *w;
+	uint32_t mask = 0;
+
+	if (!fail || !fail->nvals)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s", fail->vals[0].text);
+	for (w = strtok_r(tmp, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+		enum outcome o;
+
+		if (outcome_parse(w, &o) == 0)
+			mask |= 1u << o;
+	}
+	return mask;
+}
+
+int results_open(const char *dir, const struct profile *p, const struct grid *g, struct run *run)
+{
+	const char *slash;
+	char *path;
+	int rc;
+
+	memset(run, 0, sizeof(*run));
+	run->prof = p;
+	run->grid = g;
+	/* results/latest names the run by its real directory. */
+	run->dir = realpath(dir, NULL);
+	if (!run->dir)
+		return -errno;
+	dir = run->dir;
+	slash = strrchr(dir, '/');
+	snprintf(run->id, sizeof(run->id), "%s", slash ? slash + 1 : dir);
+	run->base = slash ? strndup(dir, (size_t)(slash - dir)) : strdup(".");
+	run->res = calloc(g->ncells ? g->ncells : 1, sizeof(*run->res));
+	run->done = calloc(g->ncells ? g->ncells : 1, sizeof(*run->done));
+	if (!run->dir || !run->base || !run->res || !run->done)
+		return -ENOMEM;
+	run->fail_on = results_fail_on(p);
+	path = xasprintf("%s/cells", dir);
+	rc = mkdir_p(path, 0755);
+	free(path);
+	if (rc)
+		return rc;
+	rc = results_load_journal(run);
+	if (rc < 0)
+		return rc;
+	path = xasprintf("%s/journal.jsonl", dir);
+	rc = journal_open(path, &run->journal);
+	free(path);
+	return rc;
+}
+
+void results_print_cell(const struct run *run, size_t i)
+{
+	const struct cell *c = &run->grid->cells[i];
+	const struct cell_result *r = &run->res[i];
+	char desc[1024], ev[256] = "";
+	size_t off = 0;
+
+	cell_describe(c, desc, sizeof(desc));
+	for (int k = 0; k < EV__COUNT && off < sizeof(ev); k++)
+		if (r->nevents[k])
+			off += (size_t)snprintf(ev + off, sizeof(ev) - off, " %s=%u",
+						event_kind_name((enum event_kind)k), r->nevents[k]);
+	printf("[%zu/%zu] %s r%d %-11s %s  ticks %llu/%llu lost %.2f%% maxgap %lluus late %llu%s%s\n",
+	       i + 1, run->grid->ncells, c->id, c->rep, outcome_name(r->outcome), desc,
+	       (unsigned long long)r->ticks, (unsigned long long)r->expected,
+	       r->worst_loss_bp / 100.0, (unsigned long long)r->maxgap_us,
+	       (unsigned long long)r->late, ev[0] ? "  events:" : "", ev);
+	if (r->error[0])
+		printf("      %s\n", r->error);
+	fflush(stdout);
+}
+
+void results_print_summary(const struct run *run)
+{
+	unsigned counts[OUT__COUNT] = { 0 };
+	size_t done = 0;
+
+	for (size_t i = 0; i < run->grid->ncells; i++) {
+		if (!run->done[i])
+			continue;
+		counts[run->res[i].outcome]++;
+		done++;
+	}
+	printf("\nrun %s: %zu of %zu cells\n", run->id, done, run->grid->ncells);
+	printf("  %-12s %6s  %s\n", "outcome", "cells", "fails the run");
+	for (int o = 0; o < OUT__COUNT; o++)
+		if (counts[o])
+			printf("  %-12s %6u  %s\n", outcome_name((enum outcome)o), counts[o],
+			       run->fail_on & (1u << o) ? "yes" : "no");
+	printf("results: %s\n", run->dir);
+}
+
+bool results_failed(const struct run *run)
+{
+	for (size_t i = 0; i < run->grid->ncells; i++)
+		if (run->done[i] && (run->fail_on & (1u << run->res[i].outcome)))
+			return true;
+	return false;
 }

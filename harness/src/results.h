@@ -30,6 +30,16 @@ char *results_cell_dir(const struct run *run, const struct cell *c);
 /* Rewrite cells.csv and junit.xml from the cells done so far. */
 int results_write_tables(const struct run *run);
 void results_close(struct run *run);
+/* Open an existing run directory (resume, lab inner run): cells with a
+ * cell_end in its journal are marked done; the journal is reopened to append. */
+int results_open(const char *dir, const struct profile *p, const struct grid *g, struct run *run);
+/* Fill run->res/run->done from the journal; returns the number of cells done. */
+int results_load_journal(struct run *run);
+/* One line per finished cell, and the summary table, on stdout. */
+void results_print_cell(const struct run *run, size_t i);
+void results_print_summary(const struct run *run);
+/* Did a done cell reach a fail_on outcome? */
+bool results_failed(const struct run *run);
 /* Facts about this host for run.json: kernel, cmdline, CPU, microcode, kvm params. */
 json_t *results_host_facts(void);
 

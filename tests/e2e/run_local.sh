@@ -107,4 +107,31 @@ check "the journal marks the cell interrupted" \
 check "no guest QEMU left after SIGINT" "! guests_running"
 check "no lockmap cgroup left after SIGINT" "! lockmap_cgroups_left"
 check "no restore file left" "[ ! -e /run/lockmap/knobs.restore ]"
+
+# --- resume: a run cut by SIGINT continues with --run-dir ---------------------
+cat >"$tmp/resume.profile" <<'PROF'
+[run]
+name = resume
+cell_seconds = 3s
+warmup = 1s
+cooldown = 0s
+[guests]
+count = 1
+period = 1ms, 2ms
+PROF
+"$lm" run -q -o "$tmp/rres" "$tmp/resume.profile" >"$tmp/r.out" 2>&1 &
+pid=$!
+# Cell 1 takes about 5 s: interrupt cell 2.
+sleep 7
+kill -INT $pid
+wait $pid
+first=$(grep -c '"type":"cell_end"' "$tmp/rres/latest/journal.jsonl")
+"$lm" run -q -o "$tmp/rres" --run-dir "$tmp/rres/latest" "$tmp/resume.profile" >"$tmp/r2.out" 2>&1
+rc=$?
+check "the interrupted run journaled 2 cell_ends, one interrupted ($first)" \
+  "[ $first -eq 2 ] && grep -q '\"interrupted\":true' '$tmp/rres/latest/journal.jsonl'"
+check "--run-dir reruns only the interrupted cell and exits 0 (got $rc)" \
+  "[ $rc -eq 0 ] && [ \$(grep -c '\"type\":\"cell_start\"' '$tmp/rres/latest/journal.jsonl') -eq 3 ]"
+check "after the resume cells.csv has both cells, clean" \
+  "[ \$(grep -c ',clean,' '$tmp/rres/latest/cells.csv') -eq 2 ]"
 exit 0
