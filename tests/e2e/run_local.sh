@@ -118,6 +118,7 @@ cooldown = 0s
 [guests]
 count = 1
 period = 1ms, 2ms
+tick_loss = 50%
 PROF
 "$lm" run -q -o "$tmp/rres" "$tmp/resume.profile" >"$tmp/r.out" 2>&1 &
 pid=$!
