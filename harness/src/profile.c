@@ -79,7 +79,7 @@ static void specs_init(void)
 	for (i = 0; i < nr_launchers; i++)
 		len += strlen(launchers[i]->name) + 1;
 	choices = calloc(1, len);
-	all_specs = calloc(4 + nr_injectors, sizeof(*all_specs));
+	all_specs = calloc(5 + nr_injectors, sizeof(*all_specs));
 	guests_specs = calloc(nr_launchers + 1, sizeof(*guests_specs));
 	if (!choices || !all_specs || !guests_specs)
 		abort();
@@ -105,6 +105,8 @@ static void specs_init(void)
 	all_specs[n++] = *def_guests;
 	all_specs[n++] = (struct section_spec){ "expect", profile_expect_keys,
 						profile_expect_nkeys };
+	all_specs[n++] = (struct section_spec){ "monitor", profile_monitor_keys,
+						profile_monitor_nkeys };
 	for (i = 0; i < nr_injectors; i++)
 		all_specs[n++] = (struct section_spec){
 			xasprintf("inject.%s", injectors[i]->name), injectors[i]->keys,
@@ -1340,7 +1342,7 @@ static int grid_size_check(struct pstate *st, const struct profile *p)
 
 static int profile_build(struct pstate *st, struct profile *p)
 {
-	static const char *const builtin[] = { "run", "host", "guests", "expect" };
+	static const char *const builtin[] = { "run", "host", "guests", "expect", "monitor" };
 	size_t cap = 0;
 
 	p->sections = calloc(st->nsects + ARRAY_SIZE(builtin), sizeof(*p->sections));

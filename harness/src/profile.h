@@ -107,5 +107,7 @@ extern const struct pspec profile_guests_keys[];
 extern const size_t profile_guests_nkeys;
 extern const struct pspec profile_expect_keys[];
 extern const size_t profile_expect_nkeys;
+extern const struct pspec profile_monitor_keys[];
+extern const size_t profile_monitor_nkeys;
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The keys of the built-in profile sections [run], [guests] and [expect].
+/* The keys of the built-in profile sections [run], [guests], [expect] and [monitor].
  * [host] keys live in hostknobs.c, launcher and injector keys in their own
  * files; profile.c puts them all together (section_spec_find()). */
 #include "lockmap.h"
@@ -60,3 +60,17 @@ const struct pspec profile_expect_keys[] = {
 	  "outcomes that make the run fail (exit status 1)" },
 };
 const size_t profile_expect_nkeys = ARRAY_SIZE(profile_expect_keys);
+
+/* What the cell watches with the helper module (lockmap_inject.ko), when it is
+ * loaded: its buddy hard-lockup detector and the apic_timer_fn probe. */
+const struct pspec profile_monitor_keys[] = {
+	{ "buddy", PT_ENUM, 1, 0, "auto", "auto|on|off",
+	  "the module's buddy hard-lockup detector: auto runs it when the kernel's "
+	  "perf NMI watchdog is off (no PMU), on always, off never" },
+	{ "buddy_thresh", PT_DURATION, 0, 120 * NSEC_PER_SEC, "0", NULL,
+	  "how long a cpu's heartbeat may stop before the buddy detector reports a "
+	  "hard lockup (0: twice kernel.watchdog_thresh, like the kernel's own)" },
+	{ "probe", PT_ENUM, 1, 0, "auto", "auto|on|off",
+	  "the apic_timer_fn probe: auto runs it when kvm is loaded, on requires it" },
+};
+const size_t profile_monitor_nkeys = ARRAY_SIZE(profile_monitor_keys);

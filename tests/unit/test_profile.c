@@ -118,7 +118,8 @@ static void test_full_guests(void **state)
 static void test_full_other_sections(void **state)
 {
 	struct profile *p = load_good("profiles/good-full.profile");
-	static const char *const order[] = { "run", "host", "guests", "inject.pause", "expect" };
+	static const char *const order[] = { "run", "host", "guests", "inject.pause", "expect",
+					      "monitor" };
 	const struct pkey *k;
 	int64_t bits = (1 << OUT_SOFTLOCKUP) | (1 << OUT_HARDLOCKUP) | (1 << OUT_PANIC);
 
@@ -352,7 +353,7 @@ static void test_section_specs(void **state)
 	(void)state;
 	for (n = 0; section_spec_at(n); n++)
 		;
-	assert_int_equal(n, 4 + nr_injectors);
+	assert_int_equal(n, 5 + nr_injectors);
 	for (size_t i = 0; i < nr_injectors; i++) {
 		char name[64];
 
