@@ -4,7 +4,7 @@
 set -eu
 
 here=$(dirname "$0")
-pkgs="gcc make binutils pkg-config libjansson-dev libinih-dev libcmocka-dev \
+pkgs="gcc make binutils pkg-config libjansson-dev libinih-dev libcmocka-dev libkmod-dev \
 qemu-system-x86 stress-ng"
 if [ -f "$here/../guests/tickguest/PACKAGES" ]; then
   pkgs="$pkgs $(cat "$here/../guests/tickguest/PACKAGES")"

@@ -324,7 +324,9 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 {
 	struct cell_run r = { .res = res, .phase = "setup", .progress = pg };
 	struct hostknobs *hk = NULL;
+	struct monitor *mon = NULL;
 	json_t *metrics = json_object(), *launch = json_object(), *inj = NULL;
+	json_t *module = json_object();
 	char err[256] = "", *path;
 	int64_t t0 = now_ns();
 	int rc;
@@ -372,6 +374,12 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 		cell_set_error(res, "host knobs: %s", err);
 		goto out_kmsg;
 	}
+	/* After the knobs: the buddy detector follows watchdog_thresh. */
+	rc = monitor_start(c, &mon, err, sizeof(err));
+	if (rc) {
+		cell_set_error(res, "%s", err);
+		goto out_guests;
+	}
 
 	r.phase = "boot";
 	pg->phase = "boot";
@@ -390,6 +398,7 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 		goto out_guests;
 	for (size_t i = 0; i < r.ctx.nguests; i++)
 		guest_metrics_open(&r.ctx.guests[i].metrics);
+	monitor_window_open(mon);
 
 	for (size_t i = 0; i < r.ninj; i++) {
 		struct inject_ctx *ic = &r.inj[i];
@@ -403,6 +412,7 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 		ic->started = 1;
 	}
 	rc = cell_watch(&r, "window", cell_num(c, "run", "cell_seconds"));
+	monitor_window_close(mon, &res->probe);
 	cell_injectors_stop(&r);
 	if (rc)
 		goto out_inject;
@@ -429,6 +439,10 @@ out_guests:
 	classifier_flush(r.cl);
 	if (res->outcome != OUT_ERROR || res->interrupted)
 		cell_guest_metrics(&r, metrics);
+	monitor_stop(mon, module);
+	mon = NULL;
+	json_object_set_new(metrics, "module", module);
+	module = NULL;
 	r.ctx.launcher->describe(&r.ctx, launch);
 	json_object_set_new(metrics, "launcher", launch);
 	launch = NULL;
@@ -452,6 +466,7 @@ out_free:
 	free(r.ctx.guests);
 out_journal:
 	json_decref(launch);
+	json_decref(module);
 	res->seconds = (now_ns() - t0) / NSEC_PER_SEC;
 	if (r.ctx.journal)
 		cell_journal_end(&r, metrics, inj);
@@ -465,12 +480,19 @@ out_journal:
 
 json_t *cell_result_to_json(const struct cell_result *res)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:i}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:i}",
 			 "ticks", (json_int_t)res->ticks, "expected", (json_int_t)res->expected,
 			 "lost", (json_int_t)res->lost, "late", (json_int_t)res->late,
 			 "maxgap_us", (json_int_t)res->maxgap_us,
 			 "worst_loss_pct", res->worst_loss_bp / 100.0,
 			 "guests_died", res->guests_died);
+
+	if (res->probe.ran)
+		json_object_set_new(o, "probe", json_pack("{s:f, s:I, s:I}", "calls_per_s",
+				    res->probe.calls_per_s, "max_chain",
+				    (json_int_t)res->probe.max_chain, "max_lag_us",
+				    (json_int_t)res->probe.max_lag_us));
+	return o;
 }
 
 int cell_result_from_json(const json_t *end, struct cell_result *res)
@@ -502,6 +524,16 @@ int cell_result_from_json(const json_t *end, struct cell_result *res)
 		res->maxgap_us = (uint64_t)maxgap;
 		res->worst_loss_bp = (int64_t)(loss * 100.0 + (loss >= 0 ? 0.5 : -0.5));
 		res->guests_died = died;
+	}
+	if (sum && json_is_object(json_object_get(sum, "probe"))) {
+		json_int_t chain = 0, lag = 0;
+
+		if (json_unpack(json_object_get(sum, "probe"), "{s:F, s:I, s:I}", "calls_per_s",
+				&res->probe.calls_per_s, "max_chain", &chain, "max_lag_us", &lag) == 0) {
+			res->probe.ran = true;
+			res->probe.max_chain = (uint64_t)chain;
+			res->probe.max_lag_us = (uint64_t)lag;
+		}
 	}
 	for (int k = 0; k < EV__COUNT && ev; k++)
 		res->nevents[k] = (unsigned)json_integer_value(

@@ -8,6 +8,7 @@
 #include "grid.h"
 #include "inject.h"
 #include "launch.h"
+#include "monitor.h"
 #include "outcome.h"
 
 struct journal;
@@ -33,6 +34,7 @@ struct cell_result {
 	uint64_t ticks, expected, lost, late, maxgap_us;
 	int64_t worst_loss_bp;		/* the worst guest's loss, 0.01 % */
 	int guests_died;
+	struct probe_summary probe;	/* apic_timer_fn figures of the window */
 	int64_t seconds;		/* wall time of the cell */
 };
 

@@ -69,7 +69,7 @@ const struct pspec profile_monitor_keys[] = {
 	  "perf NMI watchdog is off (no PMU), on always, off never" },
 	{ "buddy_thresh", PT_DURATION, 0, 120 * NSEC_PER_SEC, "0", NULL,
 	  "how long a cpu's heartbeat may stop before the buddy detector reports a "
-	  "hard lockup (0: twice kernel.watchdog_thresh, like the kernel's own)" },
+	  "hard lockup (0: kernel.watchdog_thresh, like the kernel's own detector)" },
 	{ "probe", PT_ENUM, 1, 0, "auto", "auto|on|off",
 	  "the apic_timer_fn probe: auto runs it when kvm is loaded, on requires it" },
 };

@@ -10,6 +10,8 @@ extern const struct launcher_ops launch_qemu_ops;
 extern const struct injector_ops inject_pause_ops;
 extern const struct injector_ops inject_stress_ops;
 extern const struct injector_ops inject_throttle_ops;
+extern const struct injector_ops inject_irqoff_ops;
+extern const struct injector_ops inject_nmi_ops;
 
 const struct launcher_ops *const launchers[] = {
 	&launch_qemu_ops,
@@ -20,6 +22,8 @@ const struct injector_ops *const injectors[] = {
 	&inject_pause_ops,
 	&inject_stress_ops,
 	&inject_throttle_ops,
+	&inject_irqoff_ops,
+	&inject_nmi_ops,
 };
 const size_t nr_injectors = ARRAY_SIZE(injectors);
 

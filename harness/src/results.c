@@ -269,6 +269,7 @@ static int results_write_csv(const struct run *run)
 	for (size_t a = 0; a < g->naxes; a++)
 		fprintf(f, "%s.%s,", g->axes[a]->section, g->axes[a]->key);
 	fputs("outcome,seconds,guests_died,ticks,expected,lost,worst_loss_pct,late,maxgap_us", f);
+	fputs(",probe_calls_per_s,probe_max_chain,probe_max_lag_us", f);
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%s", event_kind_name((enum event_kind)k));
 	fputs(",error\n", f);
@@ -287,6 +288,12 @@ static int results_write_csv(const struct run *run)
 		snprintf(num, sizeof(num), "%.2f", r->worst_loss_bp / 100.0);
 		fprintf(f, "%s,%llu,%llu", num, (unsigned long long)r->late,
 			(unsigned long long)r->maxgap_us);
+		if (r->probe.ran)
+			fprintf(f, ",%.0f,%llu,%llu", r->probe.calls_per_s,
+				(unsigned long long)r->probe.max_chain,
+				(unsigned long long)r->probe.max_lag_us);
+		else
+			fputs(",,,", f);
 		for (int k = 0; k < EV__COUNT; k++)
 			fprintf(f, ",%u", r->nevents[k]);
 		fputc(',', f);
@@ -485,6 +492,10 @@ void results_print_cell(const struct run *run, size_t i)
 	       (unsigned long long)r->ticks, (unsigned long long)r->expected,
 	       r->worst_loss_bp / 100.0, (unsigned long long)r->maxgap_us,
 	       (unsigned long long)r->late, ev[0] ? "  events:" : "", ev);
+	if (r->probe.ran)
+		printf("      apic_timer_fn: %.0f calls/s, longest chain %llu in one hrtimer interrupt, "
+		       "largest lag %llu us\n", r->probe.calls_per_s,
+		       (unsigned long long)r->probe.max_chain, (unsigned long long)r->probe.max_lag_us);
 	if (r->error[0])
 		printf("      %s\n", r->error);
 	fflush(stdout);

@@ -1,0 +1,143 @@
+#!/bin/sh
+# /init of the lab host's initramfs (busybox sh, PID 1). It loads the kernel
+# modules lockmap put in /lib/lockmap, starts the heartbeat, mounts the
+# machine's root (read-only 9p) at /host and the run directory (writable 9p)
+# at the same path inside it, and runs the inner lockmap there with chroot.
+# Every line it prints starts with "lockmap-lab:" so the outer lockmap can
+# tell them from kernel messages. Kernel command line: see README.md.
+
+PATH=/bin:/sbin
+export PATH
+
+say() { echo "lockmap-lab: $*"; }
+
+# PID 1 must never exit (the kernel would panic): power off instead.
+halt_lab() {
+	sync
+	poweroff -f
+	sleep 10
+	echo o >/proc/sysrq-trigger
+	while :; do sleep 60; done
+}
+
+die() {
+	say "fatal: $*"
+	halt_lab
+}
+
+/bin/busybox mkdir -p /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp /run /host
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+hostname lockmap-lab
+
+run=""
+profile=""
+bin=""
+test_panic=""
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case "$arg" in
+	lockmap.run=*) run=${arg#lockmap.run=} ;;
+	lockmap.profile=*) profile=${arg#lockmap.profile=} ;;
+	lockmap.bin=*) bin=${arg#lockmap.bin=} ;;
+	lockmap.test_panic=*) test_panic=${arg#lockmap.test_panic=} ;;
+	esac
+done
+say "init on $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus"
+if [ -z "$run" ] || [ -z "$profile" ] || [ -z "$bin" ]; then
+	die "lockmap.run, lockmap.profile and lockmap.bin must be on the kernel command line"
+fi
+
+# busybox insmod does not read the kernel command line the way modprobe does:
+# hand each module its "module.param=value" arguments (e.g. the bounds of
+# lockmap_inject raised by a test).
+module_args() {
+	mod=$(echo "$1" | tr - _)
+	for a in $cmdline; do
+		case "$a" in
+		"$mod".*=*) echo "${a#"$mod".}" ;;
+		esac
+	done
+}
+
+# modules.order lists the modules in dependency order (lockmap resolved it from
+# modules.dep when it built this initramfs). kvm-intel or kvm-amd refuses a cpu
+# of the other vendor: that is expected, so failures are reported, not fatal.
+if [ -f /lib/lockmap/modules.order ]; then
+	while read -r ko; do
+		name=${ko%.ko}
+		# shellcheck disable=SC2046 # one word per module argument
+		if ! out=$(insmod "/lib/lockmap/$ko" $(module_args "$name") 2>&1); then
+			say "insmod $name: ${out:-failed}"
+		fi
+	done </lib/lockmap/modules.order
+fi
+
+# The heartbeat: one line a second on the virtio-serial port lockmap watches.
+# A busy host still beats; a hung one does not.
+hb=""
+for p in /sys/class/virtio-ports/*; do
+	[ "$(cat "$p/name" 2>/dev/null)" = lockmap.heartbeat ] && hb="/dev/${p##*/}"
+done
+if [ -n "$hb" ] && [ -c "$hb" ]; then
+	(
+		n=0
+		while :; do
+			n=$((n + 1))
+			read -r up _ </proc/uptime
+			echo "hb $n $up"
+			sleep 1
+		done
+	) >"$hb" 2>/dev/null &
+	say "heartbeat on $hb"
+else
+	say "no heartbeat port (virtio_console missing?): lockmap will judge by the console alone"
+fi
+
+opts=trans=virtio,version=9p2000.L,msize=262144
+mount -t 9p -o "$opts,ro" hostroot /host || die "cannot mount the machine's root (9p hostroot)"
+[ -d "/host$run" ] || die "/host$run is missing: the run directory must exist before the lab boots"
+mount -t 9p -o "$opts" results "/host$run" || die "cannot mount the run directory (9p results)"
+mount -t proc proc /host/proc
+mount -t sysfs sysfs /host/sys
+mount -t devtmpfs devtmpfs /host/dev
+mkdir -p /host/dev/pts /host/dev/shm
+mount -t devpts devpts /host/dev/pts
+mount -t tmpfs tmpfs /host/dev/shm
+mount -t tmpfs tmpfs /host/tmp
+mount -t tmpfs tmpfs /host/run
+mount -t tmpfs tmpfs /host/var/tmp 2>/dev/null
+mount -t cgroup2 cgroup2 /host/sys/fs/cgroup 2>/dev/null
+mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /host/sys/kernel/tracing 2>/dev/null
+[ -c /dev/kvm ] && kvm=yes || kvm=no
+say "ready: /dev/kvm $kvm, lockmap_inject $([ -d /sys/module/lockmap_inject ] && echo loaded || echo absent)"
+
+# Test hook (README.md): crash the lab host once, test_panic seconds into the
+# inner run, to check that lockmap classifies a panic and goes on.
+case "$test_panic" in
+'' | 0) ;;
+*)
+	if [ ! -e "/host$run/.lab-test-panic" ]; then
+		: >"/host$run/.lab-test-panic"
+		(
+			sleep "$test_panic"
+			say "test_panic: crashing the lab host"
+			echo c >/proc/sysrq-trigger
+		) &
+	fi
+	;;
+esac
+
+# The inner run's own output goes to a file: on the console its echoes of
+# kernel messages would be classified a second time.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	chroot /host "$bin" run --lab-inner --run-dir "$run" "$profile" \
+	>"/host$run/lab-inner.log" 2>&1
+rc=$?
+say "inner exit $rc"
+halt_lab

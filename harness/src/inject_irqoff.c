@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Injector "irqoff": sections with local interrupts disabled on chosen cpus,
+ * run by lockmap_inject.ko (a host module whose timer callback spins longer
+ * than KVM's 200 us period clamp, say). While a cpu has interrupts off, the
+ * hrtimers of the guest LAPIC timers it carries expire unserved; when they are
+ * served, KVM catches up on every period it missed. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cell.h"
+#include "inject.h"
+#include "kmodctl.h"
+#include "lockmap.h"
+
+static const struct pspec irqoff_keys[] = {
+	{ "cpus", PT_CPULIST, 1, 0, "1", NULL,
+	  "host cpus that run the irq-off sections" },
+	{ "duration", PT_DURATION, 0, 120 * NSEC_PER_SEC, "0", NULL,
+	  "length of each section with interrupts off; 0 turns the injector off "
+	  "(the module's max_irqoff_ms bounds it too)" },
+	{ "interval", PT_DURATION, 0, 3600 * NSEC_PER_SEC, "0", NULL,
+	  "start-to-start time of the sections; 0: one section per cpu" },
+	{ "count", PT_INT, 0, 1000000, "0", NULL,
+	  "sections per cpu; 0: until the observation window ends" },
+};
+
+struct irqoff_state {
+	int fd;
+	struct lockmap_irqoff req;
+	struct lockmap_stats st;
+	bool have_stats;
+};
+
+static int irqoff_supported(char *why, size_t len)
+{
+	return kmodctl_available(why, len);
+}
+
+static int irqoff_start(struct inject_ctx *ic)
+{
+	const struct cell *c = ic->cell->cell;
+	struct irqoff_state *s;
+	char why[512];
+	int rc;
+
+	if (cell_num(c, ic->section, "duration") == 0)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fd = -1;
+	ic->priv = s;
+	s->req.cpumask = cell_val(c, ic->section, "cpus")->mask;
+	s->req.duration_ns = (uint64_t)cell_num(c, ic->section, "duration");
+	s->req.interval_ns = (uint64_t)cell_num(c, ic->section, "interval");
+	s->req.count = (uint32_t)cell_num(c, ic->section, "count");
+	if (s->req.interval_ns && s->req.interval_ns <= s->req.duration_ns) {
+		lm_err("inject.irqoff: interval (%s) must be longer than duration (%s)",
+		       cell_val(c, ic->section, "interval")->text,
+		       cell_val(c, ic->section, "duration")->text);
+		return -EINVAL;
+	}
+	s->fd = kmodctl_open(why, sizeof(why));
+	if (s->fd < 0) {
+		rc = s->fd;
+		lm_err("inject.irqoff: %s", why);
+		return rc;
+	}
+	rc = kmodctl_ioctl(s->fd, LOCKMAP_IOC_IRQOFF_START, &s->req);
+	if (rc < 0) {
+		lm_err("inject.irqoff: the module refused the request: %s (dmesg says why)",
+		       strerror(-rc));
+		close(s->fd);
+		s->fd = -1;
+	}
+	return rc;
+}
+
+static int irqoff_stop(struct inject_ctx *ic)
+{
+	struct irqoff_state *s = ic->priv;
+	int rc;
+
+	if (!s || s->fd < 0)
+		return 0;
+	rc = kmodctl_stop(s->fd, LOCKMAP_ACT_IRQOFF);
+	if (kmodctl_stats(s->fd, &s->st) == 0)
+		s->have_stats = true;
+	close(s->fd);
+	s->fd = -1;
+	return rc;
+}
+
+static void irqoff_describe(struct inject_ctx *ic, json_t *out)
+{
+	struct irqoff_state *s = ic->priv;
+	json_t *cpus;
+	uint64_t n = 0, min = UINT64_MAX, max = 0, total = 0;
+
+	if (!s) {
+		json_object_set_new(out, "off", json_true());
+		return;
+	}
+	json_object_set_new(out, "cpumask", json_integer((json_int_t)s->req.cpumask));
+	json_object_set_new(out, "duration_ns", json_integer((json_int_t)s->req.duration_ns));
+	json_object_set_new(out, "interval_ns", json_integer((json_int_t)s->req.interval_ns));
+	json_object_set_new(out, "count", json_integer(s->req.count));
+	if (!s->have_stats)
+		return;
+	cpus = json_object();
+	for (unsigned i = 0; i < s->st.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
+		const struct lockmap_cpu_stats *cs = &s->st.cpu[i];
+		char k[16];
+
+		if (!cs->irqoff_count)
+			continue;
+		snprintf(k, sizeof(k), "%u", i);
+		json_object_set_new(cpus, k, json_pack("{s:I, s:I, s:I, s:I}", "sections",
+						       (json_int_t)cs->irqoff_count, "min_ns",
+						       (json_int_t)cs->irqoff_min_ns, "max_ns",
+						       (json_int_t)cs->irqoff_max_ns, "avg_ns",
+						       (json_int_t)(cs->irqoff_total_ns /
+								    cs->irqoff_count)));
+		n += cs->irqoff_count;
+		total += cs->irqoff_total_ns;
+		min = cs->irqoff_min_ns < min ? cs->irqoff_min_ns : min;
+		max = cs->irqoff_max_ns > max ? cs->irqoff_max_ns : max;
+	}
+	json_object_set_new(out, "cpus", cpus);
+	json_object_set_new(out, "sections", json_integer((json_int_t)n));
+	if (n)
+		json_object_set_new(out, "measured", json_pack("{s:I, s:I, s:I}", "min_ns",
+							       (json_int_t)min, "max_ns",
+							       (json_int_t)max, "avg_ns",
+							       (json_int_t)(total / n)));
+}
+
+const struct injector_ops inject_irqoff_ops = {
+	.name = "irqoff",
+	.help = "interrupts off on host cpus for a while, again and again (helper module)",
+	.keys = irqoff_keys,
+	.nkeys = ARRAY_SIZE(irqoff_keys),
+	.supported = irqoff_supported,
+	.start = irqoff_start,
+	.stop = irqoff_stop,
+	.describe = irqoff_describe,
+};

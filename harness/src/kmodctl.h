@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The helper module lockmap_inject.ko from the harness: load it (libkmod) when
+ * it is not loaded, open /dev/lockmap, and unload it at exit only if this
+ * process loaded it. Each open file is one dead man's switch: closing it stops
+ * everything started through it. */
+#ifndef LOCKMAP_KMODCTL_H
+#define LOCKMAP_KMODCTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockmap_uapi.h"
+
+/* 0 when /dev/lockmap exists or a module built for the running kernel is
+ * there to load; else -ENOENT with the reason and how to build it. */
+int kmodctl_available(char *why, size_t len);
+/* Open /dev/lockmap (O_RDWR|O_CLOEXEC), loading the module first if needed.
+ * Returns the fd, or -errno with why. */
+int kmodctl_open(char *why, size_t len);
+/* ioctl with errno as a negative return. */
+int kmodctl_ioctl(int fd, unsigned long req, void *arg);
+int kmodctl_stop(int fd, uint32_t what);
+int kmodctl_stats(int fd, struct lockmap_stats *st);
+/* The .ko for a kernel release (build/kmod/<release>/lockmap_inject.ko next to
+ * the binary, or $LOCKMAP_KMOD); malloc'd, NULL if there is none. */
+char *kmodctl_ko_path(const char *release);
+
+#endif

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The cell's watchers in the helper module: buddy detector and probe. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmodctl.h"
+#include "lockmap.h"
+#include "monitor.h"
+
+struct monitor {
+	int fd;				/* -1: nothing runs */
+	uint32_t active;		/* LOCKMAP_ACT_BUDDY / _PROBE */
+	struct lockmap_buddy buddy;
+	char probe_note[600];		/* why the probe does not run */
+	char buddy_note[600];
+	int64_t window_start, window_ns;
+	struct lockmap_stats window;	/* stats at the end of the window */
+	bool have_window;
+};
+
+/* The kernel's own hard-lockup detector needs the perf NMI watchdog, which
+ * needs a PMU: TCG lab hosts have none. */
+static bool monitor_kernel_nmi_watchdog(void)
+{
+	char v[16] = "";
+
+	(void)read_file_str("/proc/sys/kernel/nmi_watchdog", v, sizeof(v));
+	return !strcmp(v, "1") && access("/sys/bus/event_source/devices/cpu", F_OK) == 0;
+}
+
+static int monitor_start_buddy(struct monitor *m, const struct cell *c, bool required,
+			       char *err, size_t len)
+{
+	int64_t thresh = cell_num(c, "monitor", "buddy_thresh");
+	char v[16] = "10";
+	int rc;
+
+	if (!thresh) {
+		(void)read_file_str("/proc/sys/kernel/watchdog_thresh", v, sizeof(v));
+		thresh = atoll(v) * NSEC_PER_SEC;
+		if (thresh <= 0)
+			thresh = 10 * NSEC_PER_SEC;
+	}
+	m->buddy.cpumask = 0;	/* all online cpus */
+	m->buddy.thresh_ms = (uint32_t)(thresh / NSEC_PER_MSEC);
+	/* A few heartbeats per threshold: a stall is seen within 25% of it. */
+	m->buddy.period_ms = m->buddy.thresh_ms / 4 ? m->buddy.thresh_ms / 4 : 1;
+	if (m->buddy.period_ms > 1000)
+		m->buddy.period_ms = 1000;
+	rc = kmodctl_ioctl(m->fd, LOCKMAP_IOC_BUDDY_START, &m->buddy);
+	if (rc == 0) {
+		m->active |= LOCKMAP_ACT_BUDDY;
+		return 0;
+	}
+	snprintf(m->buddy_note, sizeof(m->buddy_note), "buddy detector: %s", strerror(-rc));
+	if (required)
+		snprintf(err, len, "monitor.buddy = on: %s", m->buddy_note);
+	return required ? rc : 0;
+}
+
+static int monitor_start_probe(struct monitor *m, bool required, char *err, size_t len)
+{
+	struct lockmap_probe req = { 0 };
+	int rc = kmodctl_ioctl(m->fd, LOCKMAP_IOC_PROBE_START, &req);
+
+	if (rc == 0) {
+		m->active |= LOCKMAP_ACT_PROBE;
+		return 0;
+	}
+	snprintf(m->probe_note, sizeof(m->probe_note), "%s",
+		 rc == -ENOENT ? "apic_timer_fn not found: kvm is not loaded"
+			       : strerror(-rc));
+	if (required)
+		snprintf(err, len, "monitor.probe = on: %s", m->probe_note);
+	return required ? rc : 0;
+}
+
+int monitor_start(const struct cell *c, struct monitor **out, char *err, size_t len)
+{
+	const char *buddy = cell_str(c, "monitor", "buddy");
+	const char *probe = cell_str(c, "monitor", "probe");
+	bool want_buddy = !strcmp(buddy, "on") ||
+			  (!strcmp(buddy, "auto") && !monitor_kernel_nmi_watchdog());
+	bool want_probe = strcmp(probe, "off") != 0;
+	bool required = !strcmp(buddy, "on") || !strcmp(probe, "on");
+	struct monitor *m = calloc(1, sizeof(*m));
+	char why[512];
+	int rc = 0;
+
+	if (!m)
+		return -ENOMEM;
+	m->fd = -1;
+	*out = m;
+	if (!want_buddy && !want_probe)
+		return 0;
+	if (!required && kmodctl_available(why, sizeof(why)) < 0) {
+		snprintf(m->probe_note, sizeof(m->probe_note), "%s", why);
+		return 0;
+	}
+	m->fd = kmodctl_open(why, sizeof(why));
+	if (m->fd < 0) {
+		rc = m->fd;
+		snprintf(m->probe_note, sizeof(m->probe_note), "%s", why);
+		if (required)
+			snprintf(err, len, "[monitor] needs the helper module: %s", why);
+		return required ? rc : 0;
+	}
+	if (want_buddy)
+		rc = monitor_start_buddy(m, c, !strcmp(buddy, "on"), err, len);
+	if (!rc && want_probe)
+		rc = monitor_start_probe(m, !strcmp(probe, "on"), err, len);
+	return rc;
+}
+
+void monitor_window_open(struct monitor *m)
+{
+	if (!m || m->fd < 0)
+		return;
+	/* Probe figures of the window only; the buddy detector keeps running. */
+	(void)kmodctl_ioctl(m->fd, LOCKMAP_IOC_RESET, NULL);
+	m->window_start = now_ns();
+}
+
+void monitor_window_close(struct monitor *m, struct probe_summary *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	if (!m || m->fd < 0 || !(m->active & LOCKMAP_ACT_PROBE) || !m->window_start)
+		return;
+	if (kmodctl_stats(m->fd, &m->window) < 0)
+		return;
+	m->have_window = true;
+	m->window_ns = now_ns() - m->window_start;
+	ps->ran = true;
+	for (unsigned i = 0; i < m->window.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
+		const struct lockmap_cpu_stats *cs = &m->window.cpu[i];
+
+		ps->calls_per_s += (double)cs->probe_calls * 1e9 / (double)m->window_ns;
+		if (cs->probe_max_chain > ps->max_chain)
+			ps->max_chain = cs->probe_max_chain;
+		if (cs->probe_lag_max_ns / 1000 > ps->max_lag_us)
+			ps->max_lag_us = cs->probe_lag_max_ns / 1000;
+	}
+}
+
+/* Per-cpu probe figures of the window. */
+static json_t *monitor_probe_json(const struct monitor *m)
+{
+	json_t *cpus = json_object();
+
+	for (unsigned i = 0; i < m->window.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
+		const struct lockmap_cpu_stats *cs = &m->window.cpu[i];
+		char k[16];
+
+		if (!cs->probe_calls)
+			continue;
+		snprintf(k, sizeof(k), "%u", i);
+		json_object_set_new(cpus, k, json_pack(
+			"{s:I, s:f, s:I, s:I, s:I, s:I}", "calls", (json_int_t)cs->probe_calls,
+			"calls_per_s", (double)cs->probe_calls * 1e9 / (double)m->window_ns,
+			"hrtimer_irqs", (json_int_t)cs->probe_hrtimer_irqs,
+			"max_chain", (json_int_t)cs->probe_max_chain,
+			"max_lag_us", (json_int_t)(cs->probe_lag_max_ns / 1000),
+			"avg_lag_us", (json_int_t)(cs->probe_lag_total_ns / cs->probe_calls / 1000)));
+	}
+	return cpus;
+}
+
+void monitor_stop(struct monitor *m, json_t *out)
+{
+	struct lockmap_stats st;
+
+	if (!m)
+		return;
+	if (m->fd >= 0) {
+		(void)kmodctl_stop(m->fd, LOCKMAP_ACT_ALL);
+		if (m->active & LOCKMAP_ACT_BUDDY) {
+			json_t *rep = json_object();
+
+			if (kmodctl_stats(m->fd, &st) == 0) {
+				for (unsigned i = 0; i < st.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
+					char k[16];
+
+					if (!st.cpu[i].buddy_reports)
+						continue;
+					snprintf(k, sizeof(k), "%u", i);
+					json_object_set_new(rep, k, json_integer((json_int_t)
+										 st.cpu[i].buddy_reports));
+				}
+			}
+			json_object_set_new(out, "buddy", json_pack("{s:i, s:i, s:o}", "thresh_ms",
+					    (int)m->buddy.thresh_ms, "period_ms",
+					    (int)m->buddy.period_ms, "reports", rep));
+		}
+		close(m->fd);
+	}
+	if (m->buddy_note[0])
+		json_object_set_new(out, "buddy_note", json_string(m->buddy_note));
+	if (m->have_window)
+		json_object_set_new(out, "probe", monitor_probe_json(m));
+	else if (m->probe_note[0])
+		json_object_set_new(out, "probe_note", json_string(m->probe_note));
+	free(m);
+}
