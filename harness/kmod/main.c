@@ -268,9 +268,10 @@ static long lm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return lm_ioctl_stats(f, uarg);
 	if (_IOC_TYPE(cmd) != LOCKMAP_IOC_MAGIC)
 		return -ENOTTY;
+	if (_IOC_SIZE(cmd) > sizeof(req))
+		return -ENOTTY;
 	if ((_IOC_DIR(cmd) & _IOC_WRITE) &&
-	    (_IOC_SIZE(cmd) > sizeof(req) ||
-	     copy_from_user(&req, uarg, _IOC_SIZE(cmd))))
+	    copy_from_user(&req, uarg, _IOC_SIZE(cmd)))
 		return -EFAULT;
 
 	if (mutex_lock_killable(&f->lock))

@@ -18,6 +18,7 @@ static const struct verb {
 	{ "check", cmd_check, "is this host ready to run lockmap (KVM, cgroups, kmsg, tools)" },
 	{ "run", cmd_run, "run every cell of a profile on this host" },
 	{ "classify", cmd_classify, "kernel log (file or stdin) to events, one JSON object a line" },
+	{ "inject", cmd_inject, "one injection by hand (irqoff, nmi, stress); prints what was measured" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `lockmap inject KIND --KEY VALUE ...`: one injection by hand, for a person at
+ * a console; prints what was asked and what was measured. The options are the
+ * keys of the injector's [inject.KIND] profile section, checked the same way. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell.h"
+#include "cmd.h"
+#include "grid.h"
+#include "inject.h"
+#include "lockmap.h"
+#include "profile.h"
+
+/* Injectors that act on the host alone; pause and throttle act on guests. */
+static bool inject_by_hand(const struct injector_ops *in)
+{
+	return !strcmp(in->name, "irqoff") || !strcmp(in->name, "nmi") ||
+	       !strcmp(in->name, "stress");
+}
+
+static void inject_usage(FILE *f)
+{
+	fprintf(f, "usage: lockmap inject KIND [--for DURATION] [--KEY VALUE ...]\n\n"
+		   "One injection on this host, by hand; prints what the injector measured.\n"
+		   "It runs for --for (default 10s) or until ^C. The keys are those of the\n"
+		   "profile section [inject.KIND]:\n");
+	for (size_t i = 0; i < nr_injectors; i++) {
+		const struct injector_ops *in = injectors[i];
+
+		if (!inject_by_hand(in))
+			continue;
+		fprintf(f, "\n  %s: %s\n", in->name, in->help);
+		for (size_t k = 0; k < in->nkeys; k++)
+			fprintf(f, "    --%-12s %s (default %s)\n", in->keys[k].key, in->keys[k].help,
+				in->keys[k].def && in->keys[k].def[0] ? in->keys[k].def : "none");
+	}
+	fprintf(f, "\nexample: lockmap inject irqoff --cpus 1 --duration 5ms --interval 50ms "
+		   "--count 20 --for 2s\n");
+}
+
+int cmd_inject(int argc, char **argv)
+{
+	const struct injector_ops *in;
+	struct profile *p = NULL;
+	struct grid g = { 0 };
+	struct cell_ctx ctx = { 0 };
+	struct inject_ctx ic = { 0 };
+	char err[1024], *text = NULL, *s, logdir[] = "/tmp/lockmap-inject-XXXXXX";
+	size_t len = 0;
+	FILE *f;
+	int64_t dur = 10 * NSEC_PER_SEC;
+	int rc, exit_code = EXIT_CLEAN;
+	json_t *out;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		inject_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_CLEAN;
+	}
+	in = injector_find(argv[1]);
+	if (!in || !inject_by_hand(in)) {
+		lm_err("inject: '%s' is not an injector that runs by hand (irqoff, nmi, stress)",
+		       argv[1]);
+		return EXIT_USAGE;
+	}
+	/* The options become a profile section, so they are checked exactly as
+	 * in a profile (units, bounds, allowed values). */
+	f = open_memstream(&text, &len);
+	fprintf(f, "[guests]\ncount = 1\nperiod = 1ms\n[inject.%s]\n", in->name);
+	for (int i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) || i + 1 >= argc) {
+			fclose(f);
+			free(text);
+			lm_err("inject: expected --KEY VALUE, got '%s'", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(argv[i], "--for")) {
+			struct pspec ds = { "for", PT_DURATION, 1, 24 * 3600 * NSEC_PER_SEC,
+					    "10s", NULL, NULL };
+			struct pval v;
+
+			if (pval_parse(&ds, argv[i + 1], &v, err, sizeof(err)) < 0) {
+				fclose(f);
+				free(text);
+				lm_err("inject: --for: %s", err);
+				return EXIT_USAGE;
+			}
+			dur = v.num;
+		} else {
+			fprintf(f, "%s = %s\n", argv[i] + 2, argv[i + 1]);
+		}
+		i++;
+	}
+	fclose(f);
+	s = xasprintf("lockmap inject %s", in->name);
+	rc = profile_parse(s, text, &p, err, sizeof(err));
+	free(s);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "lockmap: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (grid_build(p, &g) < 0 || g.ncells != 1) {
+		lm_err("inject: give one value per key (no axes by hand)");
+		exit_code = EXIT_USAGE;
+		goto out;
+	}
+	if (in->supported(err, sizeof(err)) < 0) {
+		lm_err("inject %s: %s", in->name, err);
+		exit_code = EXIT_NOTREADY;
+		goto out;
+	}
+	if (sig_install() < 0) {
+		exit_code = EXIT_NOTREADY;
+		goto out;
+	}
+	ctx.cell = &g.cells[0];
+	/* Where the injector keeps its logs (stress-ng.log). */
+	if (!mkdtemp(logdir)) {
+		lm_err("inject: cannot create %s: %s", logdir, strerror(errno));
+		exit_code = EXIT_NOTREADY;
+		goto out;
+	}
+	ctx.dir = logdir;
+	ic.ops = in;
+	ic.cell = &ctx;
+	snprintf(ic.section, sizeof(ic.section), "inject.%s", in->name);
+	rc = in->start(&ic);
+	if (rc < 0) {
+		lm_err("inject %s: could not start: %s", in->name, strerror(-rc));
+		exit_code = EXIT_FAILED;
+	} else {
+		int64_t end = now_ns() + dur;
+
+		lm_info("inject %s: running for %llds (^C stops it)", in->name,
+			(long long)(dur / NSEC_PER_SEC));
+		while (!lm_stop_requested && now_ns() < end) {
+			int64_t next = in->step ? in->step(&ic, now_ns()) : INT64_MAX;
+			int64_t nap = next - now_ns();
+
+			(void)sleep_ns(nap < 100 * NSEC_PER_MSEC ? (nap > 0 ? nap : 0)
+								 : 100 * NSEC_PER_MSEC);
+		}
+		if (in->stop(&ic) < 0)
+			exit_code = EXIT_FAILED;
+	}
+	out = json_object();
+	in->describe(&ic, out);
+	s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	printf("%s\n", s ? s : "{}");
+	free(s);
+	json_decref(out);
+	free(ic.priv);
+out:
+	grid_free(&g);
+	profile_free(p);
+	return exit_code;
+}
