@@ -3,11 +3,30 @@
 # that are missing. Used by `make check` and `make demo`.
 set -eu
 
+# The lab host boots this Debian 12 kernel ABI when no kernel in /boot has its
+# headers. One fixed ABI name rather than the linux-image-amd64 metapackage:
+# the metapackage follows point releases, and the lab needs an image and
+# headers of the same release; raise this when Debian drops the ABI.
+lab_kabi=6.1.0-50-amd64
+
 here=$(dirname "$0")
 pkgs="gcc make binutils pkg-config libjansson-dev libinih-dev libcmocka-dev libkmod-dev \
-qemu-system-x86 stress-ng"
+qemu-system-x86 stress-ng \
+libarchive-dev busybox-static"
 if [ -f "$here/../guests/tickguest/PACKAGES" ]; then
   pkgs="$pkgs $(cat "$here/../guests/tickguest/PACKAGES")"
+fi
+
+# `make check` and `make demo` set LOCKMAP_LAB_KERNEL=1: the lab needs a kernel
+# image with matching headers (lockmap_inject.ko is built against them).
+if [ "${LOCKMAP_LAB_KERNEL:-0}" = 1 ]; then
+  have_kernel=0
+  for img in /boot/vmlinuz-*; do
+    [ -f "$img" ] && [ -d "/lib/modules/${img#/boot/vmlinuz-}/build" ] && have_kernel=1
+  done
+  if [ "$have_kernel" = 0 ]; then
+    pkgs="$pkgs linux-image-$lab_kabi linux-headers-$lab_kabi"
+  fi
 fi
 
 missing=""

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The lab host's boot inputs: kernel release from the bzImage, the helper
+ * module built against that release's headers, and a cached initramfs written
+ * with libarchive (newc cpio, gzip). Kernel modules are resolved with libkmod
+ * from the release's modules.dep and decompressed (.ko.xz/.gz/.zst) while
+ * copied, because busybox insmod loads plain .ko files only. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "labimage.h"
+#include "lockmap.h"
+#include "spawn.h"
+
+#define BUSYBOX "/bin/busybox"
+#define MODULE_NAME "lockmap_inject.ko"
+#define MAX_MODULES 64
+/* A module build that takes longer than this is stuck. */
+#define MODULE_BUILD_TIMEOUT_MS (10 * 60 * 1000)
+
+/* What the lab host needs before its root is on 9p, plus KVM; dependencies
+ * (virtio_ring, netfs, 9pnet, kvm, irqbypass, ccp ...) come from modules.dep.
+ * A name the kernel has built in or does not have is simply left out. */
+static const char *const lab_modules[] = {
+	"virtio_pci", "9pnet_virtio", "9p", "virtio_console",
+	"pvpanic_mmio", "pvpanic_pci", "kvm_amd", "kvm_intel",
+};
+
+int labimage_kernel_version(const char *image, char *ver, size_t len, char *why, size_t wlen)
+{
+	unsigned char hdr[0x210];
+	char buf[256];
+	unsigned off;
+	ssize_t n;
+	int fd, e;
+
+	fd = open(image, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		snprintf(why, wlen, "cannot open kernel image %s: %s", image, strerror(e));
+		return -e;
+	}
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4)) {
+		close(fd);
+		snprintf(why, wlen, "%s is not a Linux bzImage (no \"HdrS\" setup header at 0x202)",
+			 image);
+		return -ENOEXEC;
+	}
+	/* kernel_version exists from boot protocol 2.00 on; 0 means absent. */
+	off = (unsigned)hdr[0x20e] | (unsigned)hdr[0x20f] << 8;
+	n = off ? pread(fd, buf, sizeof(buf) - 1, 0x200 + (off_t)off) : -1;
+	close(fd);
+	if (n <= 0) {
+		snprintf(why, wlen, "%s: the bzImage header has no kernel version string", image);
+		return -ENOEXEC;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, " \t\n")] = '\0';
+	if (!buf[0] || strlen(buf) >= len) {
+		snprintf(why, wlen, "%s: unreadable kernel version in the bzImage header", image);
+		return -ENOEXEC;
+	}
+	snprintf(ver, len, "%s", buf);
+	return 0;
+}
+
+static bool headers_present(const char *ver)
+{
+	char *p = xasprintf("/lib/modules/%s/build/Makefile", ver);
+	bool ok = access(p, R_OK) == 0;
+
+	free(p);
+	return ok;
+}
+
+int labimage_default_kernel(char *path, size_t len, char *why, size_t wlen)
+{
+	char best[128] = "", newest[128] = "", ver[128], w[256];
+	DIR *d = opendir("/boot");
+	struct dirent *e;
+
+	if (!d) {
+		snprintf(why, wlen, "cannot read /boot: %s; name a kernel with --kernel IMAGE",
+			 strerror(errno));
+		return -ENOENT;
+	}
+	while ((e = readdir(d))) {
+		char *img;
+
+		if (strncmp(e->d_name, "vmlinuz-", 8))
+			continue;
+		img = xasprintf("/boot/%s", e->d_name);
+		if (labimage_kernel_version(img, ver, sizeof(ver), w, sizeof(w)) == 0) {
+			if (!newest[0] || strverscmp(ver, newest) > 0)
+				snprintf(newest, sizeof(newest), "%s", ver);
+			if (headers_present(ver) && (!best[0] || strverscmp(ver, best) > 0)) {
+				snprintf(best, sizeof(best), "%s", ver);
+				snprintf(path, len, "%s", img);
+			}
+		}
+		free(img);
+	}
+	closedir(d);
+	if (best[0])
+		return 0;
+	if (newest[0])
+		snprintf(why, wlen, "no kernel in /boot has its headers installed (newest: %s); install them: apt-get install linux-headers-%s",
+			 newest, newest);
+	else
+		snprintf(why, wlen, "no kernel image /boot/vmlinuz-*; install one (apt-get install linux-image-amd64 linux-headers-amd64) or name one with --kernel IMAGE");
+	return -ENOENT;
+}
+
+const char *labimage_cache_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "%s",
+			 access(exe_dir(), W_OK) == 0 ? exe_dir() : "/var/cache/lockmap");
+	return dir;
+}
+
+/* A file shipped in the source tree (harness/...) or installed next to the
+ * binary's lib/lockmap; NULL when neither exists. */
+static char *labimage_source(const char *tree_rel, const char *installed)
+{
+	char *p = xasprintf("%s/../%s", exe_dir(), tree_rel);
+
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return data_path(installed);
+}
+
+/* make -C <kmod sources> KVER=<ver> KDIR=<kdir> O=<out>, log to out/build.log. */
+static int labimage_build_module(struct labimage *li, char *why, size_t wlen)
+{
+	const char *env = getenv("LOCKMAP_KMOD_DIR");
+	char *src = env ? strdup(env) : labimage_source("harness/kmod", "kmod");
+	char *out = xasprintf("%s/kmod/%s", labimage_cache_dir(), li->version);
+	char *log = xasprintf("%s/build.log", out), *mk = NULL;
+	char *kver = xasprintf("KVER=%s", li->version);
+	char *kdir = xasprintf("KDIR=%s", li->kdir), *o = xasprintf("O=%s", out);
+	struct spawn_opts so = { .stdout_path = log, .stdout_fd = -1 };
+	char tail[512];
+	int rc;
+
+	if (src)
+		mk = xasprintf("%s/Makefile", src);
+	if (!src || access(mk, R_OK) < 0) {
+		snprintf(why, wlen, "the helper module's sources are missing (%s/Makefile); set LOCKMAP_KMOD_DIR to the harness/kmod directory",
+			 src ? src : "harness/kmod");
+		rc = -ENOENT;
+		goto out;
+	}
+	rc = mkdir_p(out, 0755);
+	if (rc) {
+		snprintf(why, wlen, "cannot create %s: %s", out, strerror(-rc));
+		goto out;
+	}
+	(void)unlink(log);
+	{
+		char *const argv[] = { "make", "-s", "-C", src, kver, kdir, o, NULL };
+
+		rc = spawn_run(argv, &so, MODULE_BUILD_TIMEOUT_MS);
+	}
+	if (rc) {
+		qemu_log_tail(log, tail, sizeof(tail));
+		snprintf(why, wlen, "building %s for %s failed (%s): %s (full log: %s)",
+			 MODULE_NAME, li->version, rc < 0 ? strerror(-rc) : "make exited non-zero",
+			 tail[0] ? tail : "no output", log);
+		rc = -EIO;
+		goto out;
+	}
+	snprintf(li->module, sizeof(li->module), "%s/%s", out, MODULE_NAME);
+	if (access(li->module, R_OK) < 0) {
+		snprintf(why, wlen, "make -C %s %s %s left no %s (see %s)", src, kver, o,
+			 li->module, log);
+		rc = -EIO;
+	}
+out:
+	free(src);
+	free(mk);
+	free(out);
+	free(log);
+	free(kver);
+	free(kdir);
+	free(o);
+	return rc;
+}
+
+struct modlist {
+	char *path[MAX_MODULES];
+	int n;
+};
+
+/* Append a module after its dependencies (modules.dep holds the transitive
+ * closure, so a depth-first walk gives a valid load order). */
+static void modlist_add(struct modlist *ml, struct kmod_module *mod)
+{
+	const char *path = kmod_module_get_path(mod);
+	struct kmod_list *deps, *it;
+
+	if (!path)
+		return;		/* built into the kernel */
+	for (int i = 0; i < ml->n; i++)
+		if (!strcmp(ml->path[i], path))
+			return;
+	deps = kmod_module_get_dependencies(mod);
+	kmod_list_foreach(it, deps) {
+		struct kmod_module *dep = kmod_module_get_module(it);
+
+		modlist_add(ml, dep);
+		kmod_module_unref(dep);
+	}
+	kmod_module_unref_list(deps);
+	if (ml->n < MAX_MODULES)
+		ml->path[ml->n++] = strdup(path);
+}
+
+/* The kernel modules of lab_modules[] and their dependencies, in load order.
+ * A kernel without /lib/modules/<ver> (one built with everything =y) has none. */
+static int labimage_resolve_modules(const char *ver, struct modlist *ml)
+{
+	char *dir = xasprintf("/lib/modules/%s", ver);
+	struct kmod_ctx *ctx;
+
+	ml->n = 0;
+	if (access(dir, R_OK) < 0) {
+		lm_info("lab: no %s: the kernel must have virtio, 9p and kvm built in", dir);
+		free(dir);
+		return 0;
+	}
+	ctx = kmod_new(dir, NULL);
+	free(dir);
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(lab_modules); i++) {
+		struct kmod_list *l = NULL, *it;
+
+		if (kmod_module_new_from_lookup(ctx, lab_modules[i], &l) < 0 || !l) {
+			lm_debug("lab: kernel %s has no module %s", ver, lab_modules[i]);
+			continue;
+		}
+		kmod_list_foreach(it, l) {
+			struct kmod_module *m = kmod_module_get_module(it);
+
+			modlist_add(ml, m);
+			kmod_module_unref(m);
+		}
+		kmod_module_unref_list(l);
+	}
+	kmod_unref(ctx);
+	return 0;
+}
+
+static void modlist_free(struct modlist *ml)
+{
+	for (int i = 0; i < ml->n; i++)
+		free(ml->path[i]);
+	ml->n = 0;
+}
+
+/* "size mtime path" of each input: the initramfs is rebuilt when this changes. */
+static void stamp_add(char **stamp, const char *path)
+{
+	struct stat st;
+	char *s;
+
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	s = xasprintf("%s%lld %lld.%09ld %s\n", *stamp ? *stamp : "", (long long)st.st_size,
+		      (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, path);
+	free(*stamp);
+	*stamp = s;
+}
+
+/* A whole file, decompressed by whatever filter libarchive recognises (none,
+ * xz, gzip, zstd): the "raw" format passes the data through. */
+static int slurp(const char *path, void **data, size_t *len)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t cap = 1 << 20, n = 0;
+	char *buf = malloc(cap);
+	la_ssize_t r;
+	int rc = 0;
+
+	if (!a || !buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		lm_err("lab: cannot read %s: %s", path, archive_error_string(a));
+		rc = -EIO;
+		goto out;
+	}
+	while ((r = archive_read_data(a, buf + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (r < 0) {
+		lm_err("lab: cannot decompress %s: %s", path, archive_error_string(a));
+		rc = -EIO;
+	}
+out:
+	if (a)
+		archive_read_free(a);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* One archive member: a directory, a file with contents, a symlink or a node. */
+static int cpio_put(struct archive *a, const char *name, unsigned mode, const void *data,
+		    size_t len, const char *link, dev_t rdev)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc = 0;
+
+	if (!e)
+		return -ENOMEM;
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_mode(e, mode);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_set_nlink(e, S_ISDIR(mode) ? 2 : 1);
+	archive_entry_set_size(e, S_ISREG(mode) ? (la_int64_t)len : 0);
+	if (link)
+		archive_entry_set_symlink(e, link);
+	if (rdev)
+		archive_entry_set_rdev(e, rdev);
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		rc = -EIO;
+	else if (S_ISREG(mode) && len && archive_write_data(a, data, len) != (la_ssize_t)len)
+		rc = -EIO;
+	if (rc)
+		lm_err("lab: initramfs: writing %s: %s", name, archive_error_string(a));
+	archive_entry_free(e);
+	return rc;
+}
+
+/* A file from the machine into the archive under name. */
+static int cpio_put_file(struct archive *a, const char *name, unsigned mode, const char *src)
+{
+	void *data;
+	size_t len;
+	int rc = slurp(src, &data, &len);
+
+	if (rc)
+		return rc;
+	rc = cpio_put(a, name, S_IFREG | mode, data, len, NULL, 0);
+	free(data);
+	return rc;
+}
+
+/* The module's file name in the initramfs: its base name without the
+ * compression suffix ("kvm-amd.ko.xz" -> "kvm-amd.ko"). */
+static char *module_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	char *s = strdup(b ? b + 1 : path), *ko;
+
+	if (s && (ko = strstr(s, ".ko")))
+		ko[3] = '\0';
+	return s;
+}
+
+static int labimage_write_initramfs(const char *tmp, const char *init,
+				    const struct modlist *ml, const char *ko)
+{
+	static const char *const dirs[] = {
+		"bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys",
+		"tmp", "run", "host", "lib", "lib/lockmap",
+	};
+	struct archive *a = archive_write_new();
+	char *order = NULL;
+	int rc = 0;
+
+	if (!a)
+		return -ENOMEM;
+	if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
+		lm_err("lab: cannot write %s: %s", tmp, archive_error_string(a));
+		archive_write_free(a);
+		return -EIO;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dirs) && !rc; i++)
+		rc = cpio_put(a, dirs[i], S_IFDIR | 0755, NULL, 0, NULL, 0);
+	/* The kernel opens /dev/console for init's stdio before devtmpfs is up. */
+	if (!rc)
+		rc = cpio_put(a, "dev/console", S_IFCHR | 0600, NULL, 0, NULL, makedev(5, 1));
+	if (!rc)
+		rc = cpio_put_file(a, "bin/busybox", 0755, BUSYBOX);
+	if (!rc)
+		rc = cpio_put(a, "bin/sh", S_IFLNK | 0777, NULL, 0, "busybox", 0);
+	if (!rc)
+		rc = cpio_put_file(a, "init", 0755, init);
+	for (int i = 0; i < ml->n && !rc; i++) {
+		char *base = module_base(ml->path[i]), *name, *o;
+
+		name = xasprintf("lib/lockmap/%s", base);
+		rc = cpio_put_file(a, name, 0644, ml->path[i]);
+		o = xasprintf("%s%s\n", order ? order : "", base);
+		free(order);
+		order = o;
+		free(name);
+		free(base);
+	}
+	/* Last: the helper module's probe wants kvm loaded first. */
+	if (!rc)
+		rc = cpio_put_file(a, "lib/lockmap/" MODULE_NAME, 0644, ko);
+	if (!rc) {
+		char *o = xasprintf("%s%s\n", order ? order : "", MODULE_NAME);
+
+		rc = cpio_put(a, "lib/lockmap/modules.order", S_IFREG | 0644, o, strlen(o),
+			      NULL, 0);
+		free(o);
+	}
+	free(order);
+	if (archive_write_close(a) != ARCHIVE_OK && !rc) {
+		lm_err("lab: closing %s: %s", tmp, archive_error_string(a));
+		rc = -EIO;
+	}
+	archive_write_free(a);
+	return rc;
+}
+
+/* <cache>/lab/<ver>/initramfs.cpio.gz, rebuilt only when an input changed. */
+static int labimage_initramfs(struct labimage *li, char *why, size_t wlen)
+{
+	char *init = labimage_source("harness/lab/init.sh", "lab/init.sh");
+	char *dir = xasprintf("%s/lab/%s", labimage_cache_dir(), li->version);
+	char *stamp_path = xasprintf("%s/initramfs.inputs", dir);
+	char *tmp = xasprintf("%s/.initramfs.tmp", dir), *stamp = NULL;
+	char old[8192] = "";
+	struct modlist ml = { 0 };
+	int rc;
+
+	snprintf(li->initramfs, sizeof(li->initramfs), "%s/initramfs.cpio.gz", dir);
+	if (!init) {
+		snprintf(why, wlen, "harness/lab/init.sh not found next to lockmap (%s/..) nor installed in lib/lockmap/lab/",
+			 exe_dir());
+		rc = -ENOENT;
+		goto out;
+	}
+	if (access(BUSYBOX, X_OK) < 0) {
+		snprintf(why, wlen, "%s is missing; install it: apt-get install busybox-static",
+			 BUSYBOX);
+		rc = -ENOENT;
+		goto out;
+	}
+	rc = labimage_resolve_modules(li->version, &ml);
+	if (rc) {
+		snprintf(why, wlen, "cannot read the modules of %s: %s", li->version, strerror(-rc));
+		goto out;
+	}
+	li->nmodules = ml.n;
+	stamp_add(&stamp, init);
+	stamp_add(&stamp, BUSYBOX);
+	stamp_add(&stamp, li->module);
+	for (int i = 0; i < ml.n; i++)
+		stamp_add(&stamp, ml.path[i]);
+	(void)read_file_str(stamp_path, old, sizeof(old));
+	str_rtrim(stamp);
+	if (!strcmp(old, stamp) && access(li->initramfs, R_OK) == 0) {
+		lm_debug("lab: %s is up to date", li->initramfs);
+		goto out;
+	}
+	rc = mkdir_p(dir, 0755);
+	if (!rc)
+		rc = labimage_write_initramfs(tmp, init, &ml, li->module);
+	if (!rc && rename(tmp, li->initramfs) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = write_file_str(stamp_path, stamp);
+	if (rc) {
+		(void)unlink(tmp);
+		snprintf(why, wlen, "cannot write the lab initramfs %s: %s", li->initramfs,
+			 strerror(-rc));
+		goto out;
+	}
+	lm_info("lab: initramfs for %s: %d kernel modules + %s (%s)", li->version, ml.n,
+		MODULE_NAME, li->initramfs);
+out:
+	modlist_free(&ml);
+	free(init);
+	free(dir);
+	free(stamp_path);
+	free(tmp);
+	free(stamp);
+	return rc;
+}
+
+int labimage_prepare(const char *image, struct labimage *li, char *why, size_t wlen)
+{
+	int rc;
+
+	memset(li, 0, sizeof(*li));
+	if (image) {
+		snprintf(li->kernel, sizeof(li->kernel), "%s", image);
+	} else {
+		rc = labimage_default_kernel(li->kernel, sizeof(li->kernel), why, wlen);
+		if (rc)
+			return rc;
+	}
+	rc = labimage_kernel_version(li->kernel, li->version, sizeof(li->version), why, wlen);
+	if (rc)
+		return rc == -ENOEXEC ? -EINVAL : rc;
+	snprintf(li->kdir, sizeof(li->kdir), "/lib/modules/%s/build", li->version);
+	if (!headers_present(li->version)) {
+		snprintf(why, wlen, "the headers of kernel %s (%s) are not installed; install them: apt-get install linux-headers-%s",
+			 li->version, li->kdir, li->version);
+		return -ENOENT;
+	}
+	rc = labimage_build_module(li, why, wlen);
+	if (rc)
+		return rc;
+	return labimage_initramfs(li, why, wlen);
+}

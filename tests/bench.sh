@@ -1,0 +1,62 @@
+#!/bin/sh
+# make bench: performance figures, printed (never asserted): classifier
+# throughput, tickguest's timing under this host's accelerator, and the cost of
+# one cell's guest start-up.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+lm=build/lockmap
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+now_ms() { date +%s%3N; }
+
+# --- classifier: lines per second over the real logs, repeated ---------------
+i=0
+while [ $i -lt 200 ]; do
+  cat tests/data/logs/*.log
+  i=$((i + 1))
+done >"$tmp/big.log"
+lines=$(wc -l <"$tmp/big.log")
+t0=$(now_ms)
+events=$("$lm" classify "$tmp/big.log" | wc -l)
+t1=$(now_ms)
+ms=$((t1 - t0))
+[ $ms -gt 0 ] || ms=1
+echo "classify: $lines lines, $events events in ${ms} ms: $((lines * 1000 / ms)) lines/s"
+
+# --- tickguest: ticks against its TSC and against the wall clock -------------
+for period in 1000 200; do
+  t0=$(now_ms)
+  timeout 30 qemu-system-x86_64 -accel tcg -cpu max -m 32 -nodefaults -display none \
+    -no-reboot -kernel build/tickguest.elf \
+    -append "period_us=$period report_ms=500 duration_s=5" \
+    -chardev file,id=dbg,path="$tmp/g$period.log" \
+    -device isa-debugcon,chardev=dbg,iobase=0xe9 \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 >/dev/null 2>&1
+  t1=$(now_ms)
+  awk -v p="$period" -v wall=$((t1 - t0)) '
+    /^tick / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+    END {
+      if (v["expected"] == 0) { print "tickguest " p "us: no reports"; exit }
+      printf "tickguest TCG period %dus: ticks/expected %.4f, ticks x period / wall %.3f (wall %d ms incl. boot)\n",
+        p, v["ticks"] / v["expected"], v["ticks"] * p / 1000 / wall, wall
+    }' "$tmp/g$period.log"
+done
+
+# --- one cell: guest start-up and teardown around a 2 s window ---------------
+cat >"$tmp/b.profile" <<'PROF'
+[run]
+cell_seconds = 2s
+warmup = 0s
+cooldown = 0s
+[guests]
+count = 1, 4
+period = 1ms
+tick_loss = 100%
+PROF
+t0=$(now_ms)
+"$lm" run -q -o "$tmp/res" "$tmp/b.profile" >/dev/null 2>&1
+t1=$(now_ms)
+awk -F, 'NR > 1 { printf "cell with %s guest(s): %s s wall for a 2 s window\n", $4, $6 }' \
+  "$tmp/res/latest/cells.csv"
+echo "two cells: $((t1 - t0)) ms in all"
