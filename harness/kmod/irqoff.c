@@ -11,6 +11,7 @@
 #include <linux/hrtimer.h>
 #include <linux/irqflags.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -107,6 +108,7 @@ static void lm_irqoff_finish(struct lm_irqoff_cpu *ic)
 	lm_release_cpu(io->f, ic->cpu, LOCKMAP_ACT_IRQOFF);
 	if (atomic_dec_and_test(&io->running)) {
 		lm_irqoff_log_end(io);
+		clear_bit(ilog2(LOCKMAP_ACT_IRQOFF), &io->f->active);
 		atomic_dec(&lm_active_injections);
 	}
 }
@@ -179,9 +181,7 @@ static int lm_irqoff_validate(const struct lockmap_irqoff *req)
 
 bool lm_irqoff_active(struct lm_file *f)
 {
-	struct lm_irqoff *io = READ_ONCE(f->irqoff);
-
-	return io && atomic_read(&io->running) > 0;
+	return test_bit(ilog2(LOCKMAP_ACT_IRQOFF), &f->active);
 }
 
 /* Called with f->lock held; returns once no section of f runs. */
@@ -192,9 +192,12 @@ void lm_irqoff_stop(struct lm_file *f)
 
 	if (!io)
 		return;
+	/* A thread stopped before it first ran never calls its thread
+	 * function (kthread_stop() returns -EINTR): finish for it. */
 	for (cpu = 0; cpu < LOCKMAP_MAX_CPUS; cpu++)
-		if (io->cpu[cpu].task)
-			kthread_stop(io->cpu[cpu].task);
+		if (io->cpu[cpu].task &&
+		    kthread_stop(io->cpu[cpu].task) == -EINTR)
+			lm_irqoff_finish(&io->cpu[cpu]);
 	WRITE_ONCE(f->irqoff, NULL);
 	kfree(io);
 }
@@ -243,14 +246,15 @@ int lm_irqoff_start(struct lm_file *f, const struct lockmap_irqoff *req)
 		n++;
 	}
 	atomic_set(&io->running, n);
+	set_bit(ilog2(LOCKMAP_ACT_IRQOFF), &f->active);
 	atomic_inc(&lm_active_injections);
 	WRITE_ONCE(f->irqoff, io);
-	pr_info("irqoff: start cpus %*pbl: %llu.%03llu us every %llu.%03llu us, %u sections per cpu%s (pid %d %s)\n",
+	pr_info("irqoff: start cpus %*pbl: %llu.%03llu us every %llu.%03llu us, count %u%s (pid %d %s)\n",
 		LOCKMAP_MAX_CPUS, &mask,
 		req->duration_ns / 1000, req->duration_ns % 1000,
 		req->interval_ns / 1000, req->interval_ns % 1000,
 		req->interval_ns ? req->count : 1,
-		req->interval_ns && !req->count ? " (0: until stopped)" : "",
+		req->interval_ns && !req->count ? " (until stopped)" : "",
 		task_pid_nr(current), current->comm);
 	for (cpu = 0; cpu < LOCKMAP_MAX_CPUS; cpu++)
 		if (io->cpu[cpu].task)

@@ -25,6 +25,9 @@ struct lm_file {
 	struct mutex lock;		/* serializes this file's ioctls */
 	struct lm_irqoff *irqoff;
 	struct lm_nmi *nmi;
+	/* LOCKMAP_ACT_IRQOFF and _NMI while running: read by STATS without
+	 * f->lock, so it never looks at an injection being freed */
+	unsigned long active;
 	bool buddy;
 	bool probe;
 	u64 nmi_first_ns;

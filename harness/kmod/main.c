@@ -1,8 +1,4 @@
-	if (_IOC_SIZE(cmd) > sizeof(req))
-		return -ENOTTY;
-	if ((_IOC_DIR(cmd) & _IOC_WRITE) &&
-	    copy_from_user(&req, uarg, _IOC_SIZE(cmd)))
-		return -EFAULT;// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0
 /*
  * lockmap_inject: fault injection for lockmap's lab hosts. irq-off sections,
  * NMI storms (SMI emulation), a buddy hard-lockup detector and a probe of

@@ -5,8 +5,8 @@
  * A SCHED_FIFO kthread bound to the sender cpu sends one NMI IPI to each
  * target cpu per period, sleeping between rounds on an absolute hrtimer
  * deadline (start + k * period), so the achieved rate does not drift with
- * wake-up latency; a round that is late by more than a period is skipped,
- * not bunched, because NMIs sent back to back would merge in the target.
+ * wake-up latency. A late sender catches up a few rounds, never closer than
+ * half a period apart, because NMIs sent back to back merge in the target.
  *
  * The handler claims an NMI only when this module has one pending for that
  * cpu (a per-cpu counter raised before each IPI), so it never swallows the
@@ -18,6 +18,7 @@
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -30,12 +31,13 @@
 
 /* How long a storm's end waits for the NMIs it sent to arrive. */
 #define LM_NMI_DRAIN_MS		100
+/* Most rounds a late sender sends to catch up. */
+#define LM_NMI_BACKLOG		4
 
 struct lm_nmi {
 	struct lm_file *f;
 	struct lockmap_nmi req;
 	struct task_struct *task;
-	atomic_t running;
 	u64 first_ns;
 	u64 last_ns;
 	/* what this storm did per target cpu, for its end line */
@@ -242,36 +244,40 @@ static void lm_nmi_finish(struct lm_nmi *nm)
 			lm_release_cpu(nm->f, cpu, LOCKMAP_ACT_NMI);
 	lm_nmi_handler_put();
 	atomic_dec(&lm_active_injections);
-	atomic_set(&nm->running, 0);
+	clear_bit(ilog2(LOCKMAP_ACT_NMI), &nm->f->active);
 }
 
 static int lm_nmi_thread(void *arg)
 {
 	struct lm_nmi *nm = arg;
 	u64 period = div_u64(NSEC_PER_SEC, nm->req.rate_hz);
-	ktime_t next = ktime_get();
+	ktime_t due = ktime_get();
 	u64 end = nm->req.duration_ns ?
-		ktime_to_ns(next) + nm->req.duration_ns : 0;
+		ktime_to_ns(due) + nm->req.duration_ns : 0;
 
 	sched_set_fifo(current);
 	while (!kthread_should_stop()) {
-		ktime_t now = ktime_get();
+		ktime_t now, wake;
 
-		if (end && ktime_to_ns(now) >= end)
+		if (end && ktime_to_ns(due) >= end)
 			break;
 		lm_nmi_send_round(nm);
-		next = ktime_add_ns(next, period);
+		due = ktime_add_ns(due, period);
 		now = ktime_get();
-		while (ktime_before(next, now))
-			next = ktime_add_ns(next, period);
-		if (end && ktime_to_ns(next) >= end)
-			break;
+		/* A late sender catches up, at most LM_NMI_BACKLOG rounds, and
+		 * keeps half a period between rounds: a target still in the
+		 * handler latches one more NMI, a third would merge. */
+		if (ktime_before(due, ktime_sub_ns(now, LM_NMI_BACKLOG * period)))
+			due = ktime_sub_ns(now, LM_NMI_BACKLOG * period);
+		wake = ktime_add_ns(now, period / 2);
+		if (ktime_after(due, wake))
+			wake = due;
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop()) {
 			__set_current_state(TASK_RUNNING);
 			break;
 		}
-		schedule_hrtimeout_range(&next, 0, HRTIMER_MODE_ABS);
+		schedule_hrtimeout_range(&wake, 0, HRTIMER_MODE_ABS);
 	}
 	lm_nmi_finish(nm);
 	lm_wait_for_stop();
@@ -320,9 +326,7 @@ static int lm_nmi_validate(const struct lockmap_nmi *req)
 
 bool lm_nmi_active(struct lm_file *f)
 {
-	struct lm_nmi *nm = READ_ONCE(f->nmi);
-
-	return nm && atomic_read(&nm->running);
+	return test_bit(ilog2(LOCKMAP_ACT_NMI), &f->active);
 }
 
 /* Called with f->lock held; returns once the storm has ended and no NMI of
@@ -333,7 +337,9 @@ void lm_nmi_stop(struct lm_file *f)
 
 	if (!nm)
 		return;
-	kthread_stop(nm->task);
+	/* stopped before it first ran: its thread function never ran */
+	if (kthread_stop(nm->task) == -EINTR)
+		lm_nmi_finish(nm);
 	WRITE_ONCE(f->nmi, NULL);
 	kfree(nm);
 }
@@ -382,7 +388,7 @@ int lm_nmi_start(struct lm_file *f, const struct lockmap_nmi *req)
 		WRITE_ONCE(lm_nmi_cpus[cpu].residency_ns, req->residency_ns);
 		WRITE_ONCE(lm_nmi_cpus[cpu].storm, nm);
 	}
-	atomic_set(&nm->running, 1);
+	set_bit(ilog2(LOCKMAP_ACT_NMI), &f->active);
 	atomic_inc(&lm_active_injections);
 	WRITE_ONCE(f->nmi, nm);
 	pr_info("nmi: start cpus %*pbl from cpu %u: %u Hz, residency %llu.%03llu us, for %llu ms%s (pid %d %s)\n",
