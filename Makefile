@@ -82,7 +82,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC)) \
 unit: $(UNIT_BINS)
 
 deps:
-	$(Q)sh scripts/install-deps.sh
+	$(Q)LOCKMAP_LAB_KERNEL=1 sh scripts/install-deps.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit $(S)/lockmap

@@ -65,11 +65,16 @@ module_args() {
 }
 
 # modules.order lists the modules in dependency order (lockmap resolved it from
-# modules.dep when it built this initramfs). kvm-intel or kvm-amd refuses a cpu
-# of the other vendor: that is expected, so failures are reported, not fatal.
+# modules.dep when it built this initramfs). Only the KVM module of this cpu
+# vendor is loaded; other failures are reported, not fatal (init checks what
+# it needs: the 9p mounts).
 if [ -f /lib/lockmap/modules.order ]; then
 	while read -r ko; do
 		name=${ko%.ko}
+		case "$name" in
+		kvm-intel | kvm_intel) grep -qw vmx /proc/cpuinfo || continue ;;
+		kvm-amd | kvm_amd) grep -qw svm /proc/cpuinfo || continue ;;
+		esac
 		# shellcheck disable=SC2046 # one word per module argument
 		if ! out=$(insmod "/lib/lockmap/$ko" $(module_args "$name") 2>&1); then
 			say "insmod $name: ${out:-failed}"
@@ -99,9 +104,9 @@ else
 fi
 
 opts=trans=virtio,version=9p2000.L,msize=262144
-mount -t 9p -o "$opts,ro" hostroot /host || die "cannot mount the machine's root (9p hostroot)"
-[ -d "/host$run" ] || die "/host$run is missing: the run directory must exist before the lab boots"
-mount -t 9p -o "$opts" results "/host$run" || die "cannot mount the run directory (9p results)"
+# The machine's root does not change under a run: let the lab host cache it
+# (QEMU and its libraries load from it for every nested guest).
+mount -t 9p -o "$opts,ro,cache=loose" hostroot /host || die "cannot mount the machine's root (9p hostroot)"
 mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
 mount -t devtmpfs devtmpfs /host/dev
@@ -114,8 +119,18 @@ mount -t tmpfs tmpfs /host/var/tmp 2>/dev/null
 mount -t cgroup2 cgroup2 /host/sys/fs/cgroup 2>/dev/null
 mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /host/sys/kernel/tracing 2>/dev/null
+# After the tmpfs mounts: a run directory under /tmp goes on top of the lab's
+# own /tmp (mkdir makes its mount point there; elsewhere it exists already).
+mkdir -p "/host$run" || die "cannot make the mount point /host$run"
+mount -t 9p -o "$opts" results "/host$run" || die "cannot mount the run directory (9p results)"
+# The helper module is not optional: it is the hard-lockup detector of a
+# host without a PMU and the injectors' engine.
+[ -d /sys/module/lockmap_inject ] || die "lockmap_inject.ko did not load (see the insmod line above)"
 [ -c /dev/kvm ] && kvm=yes || kvm=no
-say "ready: /dev/kvm $kvm, lockmap_inject $([ -d /sys/module/lockmap_inject ] && echo loaded || echo absent)"
+# Read QEMU and its libraries once over 9p into the lab host's cache: the
+# first nested guest otherwise pays for it inside the KVM probe's time bound.
+chroot /host qemu-system-x86_64 -version >/dev/null 2>&1
+say "ready: /dev/kvm $kvm, lockmap_inject loaded"
 
 # Test hook (README.md): crash the lab host once, test_panic seconds into the
 # inner run, to check that lockmap classifies a panic and goes on.

@@ -8,5 +8,6 @@ int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
 
 #endif

@@ -120,6 +120,25 @@ int labimage_default_kernel(char *path, size_t len, char *why, size_t wlen)
 	return -ENOENT;
 }
 
+int labimage_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(s);
+	ssize_t n;
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0)
+		rc = -errno;
+	else if ((size_t)n != len)
+		rc = -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	return rc;
+}
+
 const char *labimage_cache_dir(void)
 {
 	static char dir[PATH_MAX];
@@ -500,7 +519,7 @@ static int labimage_initramfs(struct labimage *li, char *why, size_t wlen)
 	if (!rc && rename(tmp, li->initramfs) < 0)
 		rc = -errno;
 	if (!rc)
-		rc = write_file_str(stamp_path, stamp);
+		rc = labimage_write_file(stamp_path, stamp);
 	if (rc) {
 		(void)unlink(tmp);
 		snprintf(why, wlen, "cannot write the lab initramfs %s: %s", li->initramfs,

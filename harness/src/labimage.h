@@ -37,4 +37,8 @@ int labimage_prepare(const char *image, struct labimage *li, char *why, size_t w
  * binary (build/) when writable, else /var/cache/lockmap. Static buffer. */
 const char *labimage_cache_dir(void);
 
+/* Create or truncate path and write s to it (write_file_str() is for sysfs
+ * files that exist already). 0 or -errno. */
+int labimage_write_file(const char *path, const char *s);
+
 #endif

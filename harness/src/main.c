@@ -17,6 +17,7 @@ static const struct verb {
 } verbs[] = {
 	{ "check", cmd_check, "is this host ready to run lockmap (KVM, cgroups, kmsg, tools)" },
 	{ "run", cmd_run, "run every cell of a profile on this host" },
+	{ "lab", cmd_lab, "run every cell of a profile inside a lab host VM booted from a kernel image" },
 	{ "classify", cmd_classify, "kernel log (file or stdin) to events, one JSON object a line" },
 	{ "inject", cmd_inject, "one injection by hand (irqoff, nmi, stress); prints what was measured" },
 };

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `lockmap lab [--kernel IMAGE] PROFILE`: the profile's cells inside a lab
+ * host booted from IMAGE (lab.c does the work). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lab.h"
+#include "lockmap.h"
+
+static void lab_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lockmap lab [OPTIONS] PROFILE\n"
+		"\n"
+		"Boot a lab host VM from a kernel image (nested virtualization, this\n"
+		"machine's root filesystem shared read-only, the run directory shared\n"
+		"writable), run every cell of PROFILE inside it with this lockmap, and\n"
+		"watch its serial console and heartbeat from outside: a lab host that\n"
+		"panics or stops answering is classified panic or host_hang, and the lab\n"
+		"boots again for the next cell. Results go to results/<run-id>/ as with\n"
+		"`lockmap run`, plus lab-console.log and cells/<id>/console.log.\n"
+		"\n"
+		"  -k, --kernel IMAGE     bzImage to boot (default: the newest\n"
+		"                         /boot/vmlinuz-* whose headers are installed)\n"
+		"  -o, --results DIR      where runs go (default: results)\n"
+		"      --accel A          auto (default), kvm or tcg: how QEMU runs the lab\n"
+		"                         host (kvm needs nested virtualization)\n"
+		"      --append ARGS      more kernel command line for the lab host\n"
+		"      --boot-timeout S   seconds to wait for the first heartbeat\n"
+		"                         (default %d under TCG, %d under KVM)\n"
+		"      --hang-timeout S   seconds of console and heartbeat silence that\n"
+		"                         make host_hang (default %d)\n"
+		"      --cpus N           lab host vCPUs (default 2)\n"
+		"      --memory MB        lab host memory (default 2048)\n"
+		"  -q, --quiet            only the cell lines and the summary\n"
+		"  -v, --verbose          debug messages, and the lab console as it comes\n"
+		"  -h, --help             this text\n"
+		"\n"
+		"Exit: 0 no cell reached a fail_on outcome, 1 some did, 2 usage, profile\n"
+		"or kernel image error, 3 something is missing (headers, QEMU, the module\n"
+		"build; it says what).\n",
+		LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM, LAB_HANG_TIMEOUT);
+}
+
+/* A positive number of seconds, MB or cpus; -1 when s is not one. */
+static int lab_parse_pos(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v > 0 && v <= 1000000 ? (int)v : -1;
+}
+
+int cmd_lab(int argc, char **argv)
+{
+	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM };
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "results", required_argument, NULL, 'o' },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "boot-timeout", required_argument, NULL, OPT_BOOT },
+		{ "hang-timeout", required_argument, NULL, OPT_HANG },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "memory", required_argument, NULL, OPT_MEM },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct lab_opts lo = { 0 };
+	const char *kernel = NULL, *base = "results";
+	int c, *num;
+
+	while ((c = getopt_long(argc, argv, "k:o:qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': kernel = optarg; break;
+		case 'o': base = optarg; break;
+		case 'q': lm_verbose = 0; break;
+		case 'v': lm_verbose = 2; break;
+		case 'h': lab_usage(stdout); return EXIT_CLEAN;
+		case OPT_ACCEL:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
+				fprintf(stderr, "lockmap lab: --accel %s: allowed are auto, kvm, tcg\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			lo.accel = optarg;
+			break;
+		case OPT_APPEND: lo.append = optarg; break;
+		case OPT_BOOT:
+		case OPT_HANG:
+		case OPT_CPUS:
+		case OPT_MEM:
+			num = c == OPT_BOOT ? &lo.boot_timeout_s : c == OPT_HANG ? &lo.hang_timeout_s :
+			      c == OPT_CPUS ? &lo.cpus : &lo.mem_mb;
+			*num = lab_parse_pos(optarg);
+			if (*num < 0) {
+				fprintf(stderr, "lockmap lab: %s: '%s' is not a positive whole number\n",
+					argv[optind - 1], optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default: lab_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		lab_usage(stderr);
+		return EXIT_USAGE;
+	}
+	return lab_run(kernel, argv[optind], base, &lo);
+}
