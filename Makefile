@@ -103,6 +103,10 @@ PREFIX ?= /usr/local
 install: all
 	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(PREFIX)/bin/lockmap
 	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(PREFIX)/lib/lockmap/tickguest.elf
+	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/init.sh
+	install -d $(DESTDIR)$(PREFIX)/lib/lockmap/kmod
+	install -m 0644 harness/kmod/*.c harness/kmod/*.h harness/kmod/Kbuild harness/kmod/Makefile \
+		$(DESTDIR)$(PREFIX)/lib/lockmap/kmod/
 
 clean:
 	rm -rf $(B) $(S)

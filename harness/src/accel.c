@@ -234,8 +234,10 @@ const char *accel_choose(const char *requested, char *why, size_t len)
 		return NULL;
 	}
 	if (!probed) {
-		probe_rc = accel_probe_kvm(ACCEL_PROBE_TIMEOUT_MS, probe_why,
-					   sizeof(probe_why));
+		/* In a lab host nested KVM runs under emulation: seconds, not ms. */
+		probe_rc = accel_probe_kvm(lm_lab_inner ? ACCEL_PROBE_TIMEOUT_LAB_MS
+							: ACCEL_PROBE_TIMEOUT_MS,
+					   probe_why, sizeof(probe_why));
 		/* An interrupted probe proves nothing: let the next call retry. */
 		probed = probe_rc != -EINTR;
 	}

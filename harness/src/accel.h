@@ -8,6 +8,8 @@
 
 /* Default bound of the KVM probe, in ms. */
 #define ACCEL_PROBE_TIMEOUT_MS 5000
+/* Inside a lab host under TCG a nested guest took 2-5 s to print its banner. */
+#define ACCEL_PROBE_TIMEOUT_LAB_MS 30000
 
 /* Boot tickguest under QEMU -accel kvm and wait up to timeout_ms (<= 0: the
  * default) for its banner. 0 when KVM really runs a guest; else -ENOENT

@@ -29,9 +29,10 @@ static void lab_usage(FILE *f)
 		"                         host (kvm needs nested virtualization)\n"
 		"      --append ARGS      more kernel command line for the lab host\n"
 		"      --boot-timeout S   seconds to wait for the first heartbeat\n"
-		"                         (default %d under TCG, %d under KVM)\n"
+		"                         (default: [run] boot_timeout, else %d under TCG,\n"
+		"                         %d under KVM)\n"
 		"      --hang-timeout S   seconds of console and heartbeat silence that\n"
-		"                         make host_hang (default %d)\n"
+		"                         make host_hang (default: [run] hang_timeout, 30)\n"
 		"      --cpus N           lab host vCPUs (default 2)\n"
 		"      --memory MB        lab host memory (default 2048)\n"
 		"  -q, --quiet            only the cell lines and the summary\n"
@@ -41,7 +42,7 @@ static void lab_usage(FILE *f)
 		"Exit: 0 no cell reached a fail_on outcome, 1 some did, 2 usage, profile\n"
 		"or kernel image error, 3 something is missing (headers, QEMU, the module\n"
 		"build; it says what).\n",
-		LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM, LAB_HANG_TIMEOUT);
+		LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM);
 }
 
 /* A positive number of seconds, MB or cpus; -1 when s is not one. */

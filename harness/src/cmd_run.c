@@ -10,6 +10,7 @@
 #include "grid.h"
 #include "inject.h"
 #include "journal.h"
+#include "lab.h"
 #include "launch.h"
 #include "lockmap.h"
 #include "profile.h"
@@ -177,7 +178,7 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'o': base = optarg; break;
 		case OPT_RUN_DIR: run_dir = optarg; break;
-		case OPT_LAB_INNER: lab_inner = true; break;
+		case OPT_LAB_INNER: lab_inner = lm_lab_inner = true; break;
 		case 'n': dry = true; break;
 		case 'q': lm_verbose = 0; break;
 		case 'v': lm_verbose = 2; break;
@@ -193,11 +194,15 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (!lab_inner && strcmp(profile_key(p, "run", "target")->vals[0].text, "local")) {
-		lm_err("%s: [run] target = %s: this lockmap runs target = local only; "
-		       "the lab target comes with `lockmap lab`", p->path,
-		       profile_key(p, "run", "target")->vals[0].text);
-		exit_code = EXIT_USAGE;
+	if (!lab_inner && !strcmp(profile_key(p, "run", "target")->vals[0].text, "lab")) {
+		/* The same as `lockmap lab PROFILE` with the default kernel. */
+		if (dry || run_dir) {
+			lm_err("%s: target = lab: use `lockmap lab` for --dry-run and --run-dir",
+			       p->path);
+			exit_code = EXIT_USAGE;
+		} else {
+			exit_code = lab_run(NULL, p->path, base, NULL);
+		}
 		goto out;
 	}
 	rc = grid_build(p, &g);

@@ -963,9 +963,14 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 	lm_info("lab: %s", L.accel_why);
 	L.cpus = L.o->cpus > 0 ? L.o->cpus : 2;
 	L.mem_mb = L.o->mem_mb > 0 ? L.o->mem_mb : 2048;
-	L.hang_timeout_s = L.o->hang_timeout_s > 0 ? L.o->hang_timeout_s : LAB_HANG_TIMEOUT;
+	/* Command line first, then the profile's [run], then the defaults. */
+	L.hang_timeout_s = L.o->hang_timeout_s > 0 ? L.o->hang_timeout_s :
+			   (int)(profile_key(L.prof, "run", "hang_timeout")->vals[0].num / NSEC_PER_SEC);
 	L.boot_timeout_s = L.o->boot_timeout_s > 0 ? L.o->boot_timeout_s :
-			   !strcmp(L.accel, "kvm") ? LAB_BOOT_TIMEOUT_KVM : LAB_BOOT_TIMEOUT_TCG;
+			   (int)(profile_key(L.prof, "run", "boot_timeout")->vals[0].num / NSEC_PER_SEC);
+	if (L.boot_timeout_s <= 0)
+		L.boot_timeout_s = !strcmp(L.accel, "kvm") ? LAB_BOOT_TIMEOUT_KVM
+							   : LAB_BOOT_TIMEOUT_TCG;
 	if (sig_install() < 0) {
 		lm_err("cannot install signal handlers");
 		exit_code = EXIT_NOTREADY;

@@ -10,14 +10,12 @@
  * has to catch a kernel that never comes up. */
 #define LAB_BOOT_TIMEOUT_TCG 120
 #define LAB_BOOT_TIMEOUT_KVM 60
-/* Console and heartbeat (one line a second) both silent this long: host_hang. */
-#define LAB_HANG_TIMEOUT 30
 
 struct lab_opts {
 	const char *accel;	/* how QEMU runs the lab host: "auto" (NULL), "kvm", "tcg" */
 	const char *append;	/* extra kernel command line, or NULL */
 	int boot_timeout_s;	/* 0: LAB_BOOT_TIMEOUT_TCG / _KVM */
-	int hang_timeout_s;	/* 0: LAB_HANG_TIMEOUT */
+	int hang_timeout_s;	/* 0: the profile's [run] hang_timeout */
 	int cpus;		/* lab host vCPUs; 0: 2 */
 	int mem_mb;		/* lab host memory; 0: 2048 */
 };

@@ -83,15 +83,10 @@ static int qemu_supported(char *why, size_t len)
 	return 0;
 }
 
-/* The QMP socket lives in the cell directory unless that path is too long for
- * a unix socket address (108 bytes); then in /tmp under a unique name. */
+/* Unix socket paths are limited to 108 bytes, and a 9p mount (a lab host's
+ * shared results directory) cannot hold a socket: QMP sockets live in /tmp. */
 static char *qemu_qmp_path(const struct cell_ctx *ctx, int index)
 {
-	char *p = xasprintf("%s/qmp-%d.sock", ctx->dir, index);
-
-	if (strlen(p) < 100)
-		return p;
-	free(p);
 	return xasprintf("/tmp/lockmap-%d-%s-%d.sock", (int)getpid(), ctx->cell->id, index);
 }
 
@@ -265,7 +260,8 @@ static int qemu_pin_vcpus(struct cell_ctx *ctx, struct guest *g, struct qemu_gue
  * start at once on few cpus. */
 static int64_t qemu_boot_budget_ns(const struct cell_ctx *ctx)
 {
-	if (!strcmp(ctx->accel, "kvm"))
+	/* Nested KVM inside an emulated lab host is as slow as TCG. */
+	if (!strcmp(ctx->accel, "kvm") && !lm_lab_inner)
 		return 5 * NSEC_PER_SEC + (int64_t)ctx->nguests * 250 * NSEC_PER_MSEC;
 	return 15 * NSEC_PER_SEC + (int64_t)ctx->nguests * NSEC_PER_SEC;
 }

@@ -26,6 +26,9 @@ enum {
 
 /* Log verbosity: 0 quiet, 1 normal, 2 debug (-v). */
 extern int lm_verbose;
+/* Set by `run --lab-inner`: this lockmap runs inside a lab host, where nested
+ * virtualization (under TCG, often) is slow: start-up allowances are widened. */
+extern bool lm_lab_inner;
 
 void lm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,6 +20,10 @@ const struct pspec profile_run_keys[] = {
 	  "time after injectors stop, still watched for late lockup reports" },
 	{ "repeat", PT_INT, 1, 1000, "1", NULL,
 	  "how many times each cell runs (repetitions share the cell id)" },
+	{ "hang_timeout", PT_DURATION, NSEC_PER_SEC, 3600 * NSEC_PER_SEC, "30s", NULL,
+	  "lab target: console and heartbeat silent this long make the cell host_hang" },
+	{ "boot_timeout", PT_DURATION, 0, 3600 * NSEC_PER_SEC, "0", NULL,
+	  "lab target: how long the lab host may take to boot (0: 120s under TCG, 60s under KVM)" },
 };
 const size_t profile_run_nkeys = ARRAY_SIZE(profile_run_keys);
 

@@ -12,6 +12,7 @@
 #include "lockmap.h"
 
 int lm_verbose = 1;
+bool lm_lab_inner;
 volatile int lm_stop_requested;
 static int sig_pipe[2] = { -1, -1 };
 
