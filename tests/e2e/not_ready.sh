@@ -58,7 +58,13 @@ quota = 50ms
 PROF
 "$lm" run -q -o "$tmp/r3" "$tmp/kill.profile" >"$tmp/out" 2>&1 &
 pid=$!
-sleep 5
+# Kill it once the throttle injector has made its cgroup (the window is on).
+i=0
+while [ $i -lt 60 ] && ! lockmap_cgroups_left; do
+  sleep 0.5
+  i=$((i + 1))
+done
+sleep 1
 kill -KILL $pid
 wait $pid 2>/dev/null
 sleep 1

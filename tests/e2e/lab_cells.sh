@@ -1,0 +1,63 @@
+#!/bin/sh
+# The injectors and monitors of the helper module in a lab host, through
+# `lockmap lab`: a cell with nothing injected is clean, a 12 s irq-off section
+# is a hard lockup (the module's buddy detector: TCG lab hosts have no PMU) and
+# leaves a catch-up chain in the apic_timer_fn probe, an NMI storm with a 3 ms
+# residency gives nmi_slow events. Prints TAP; the runner counts the lines.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
+lm=build/lockmap
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+if [ "$(id -u)" -ne 0 ]; then
+  skip "lab cells" "needs root"
+  exit 0
+fi
+have=0
+for img in /boot/vmlinuz-*; do
+  [ -f "$img" ] && [ -d "/lib/modules/${img#/boot/vmlinuz-}/build" ] && have=1
+done
+if [ $have = 0 ]; then
+  skip "lab cells" "no /boot/vmlinuz-* with headers (make check installs one)"
+  exit 0
+fi
+
+# col CSV ROW NAME: a column of cells.csv by its header name (row 1 = first cell).
+col() {
+  awk -F, -v r="$2" -v name="$3" '
+    NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
+    NR == r + 1 { print $c }' "$1"
+}
+
+"$lm" lab -q -o "$tmp/r1" tests/data/profiles/e2e/lab-cells.profile >"$tmp/out1" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/out1"
+csv="$tmp/r1/latest/cells.csv"
+check "lab run of 2 irq-off cells exits 0 (got $rc)" "[ $rc -eq 0 ]"
+o1=$(col "$csv" 1 outcome)
+o2=$(col "$csv" 2 outcome)
+check "the cell with nothing injected is clean (got $o1)" "[ '$o1' = clean ]"
+check "the 12 s irq-off cell is hardlockup (got $o2)" "[ '$o2' = hardlockup ]"
+check "  the hard lockup came from the buddy detector, for cpu 1" \
+  "grep '\"kind\":\"hardlockup\"' '$tmp/r1/latest/journal.jsonl' | grep -q 'buddy: Watchdog detected hard LOCKUP on cpu 1'"
+chain=$(col "$csv" 2 probe_max_chain)
+lag=$(col "$csv" 2 probe_max_lag_us)
+check "  the probe saw a catch-up chain of 2 or more (chain $chain, lag $lag us)" \
+  "[ -n '$chain' ] && [ '$chain' -ge 2 ] && [ '$lag' -ge 10000000 ]"
+check "  the module measured one 12 s section" \
+  "grep '\"type\":\"cell_end\"' '$tmp/r1/latest/journal.jsonl' | grep -q '\"sections\":1'"
+
+"$lm" lab -q -o "$tmp/r2" tests/data/profiles/e2e/lab-nmi.profile >"$tmp/out2" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/out2"
+csv="$tmp/r2/latest/cells.csv"
+nmi=$(col "$csv" 1 nmi_slow)
+check "lab run of an NMI storm exits 0 (got $rc)" "[ $rc -eq 0 ]"
+check "  the storm with a 3 ms residency gave nmi_slow events ($nmi)" "[ -n '$nmi' ] && [ '$nmi' -ge 1 ]"
+check "  the event names the module's handler" \
+  "grep '\"kind\":\"nmi_slow\"' '$tmp/r2/latest/journal.jsonl' | grep -q 'lockmap_inject'"
+check "no lab QEMU left behind" "! pgrep -f 'lockmap-lab' >/dev/null"
+exit 0
