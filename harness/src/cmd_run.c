@@ -141,15 +141,33 @@ static int run_cells(struct run *run, bool lab_inner)
 	return exit_code;
 }
 
-/* Inside a lab host: what the lab kernel is, next to the outer run.json. */
+/* Inside a lab host: what the lab kernel is, next to the outer run.json, and
+ * its text symbols (modules included), with which the outer lockmap names the
+ * RIPs of a lab host that stops answering. */
 static void run_write_lab_facts(const struct run *run)
 {
 	char *path = xasprintf("%s/lab-host.json", run->dir);
 	json_t *facts = results_host_facts();
+	FILE *in, *out;
+	char line[512];
 
 	if (json_dump_file(facts, path, JSON_INDENT(2)) < 0)
 		lm_warn("cannot write %s", path);
 	json_decref(facts);
+	free(path);
+	path = xasprintf("%s/lab-kallsyms", run->dir);
+	in = fopen("/proc/kallsyms", "re");
+	out = in ? fopen(path, "we") : NULL;
+	while (out && fgets(line, sizeof(line), in)) {
+		char *sp = strchr(line, ' ');
+
+		if (sp && strchr("tTwW", sp[1]))
+			fputs(line, out);
+	}
+	if (!out || fclose(out))
+		lm_warn("cannot write %s", path);
+	if (in)
+		fclose(in);
 	free(path);
 }
 

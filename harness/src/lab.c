@@ -17,6 +17,7 @@
 #include "classify.h"
 #include "grid.h"
 #include "journal.h"
+#include "ksyms.h"
 #include "lab.h"
 #include "labimage.h"
 #include "lockmap.h"
@@ -39,6 +40,8 @@
 /* Deaths of the lab host while no cell ran (between cells, while the inner
  * lockmap starts): beyond this many the remaining cells are errors. */
 #define LAB_MAX_IDLE_DEATHS 2
+/* vCPU RIP samples taken from a silent lab host before it is killed. */
+#define LAB_HANG_SAMPLES 3
 
 enum lab_end {
 	LAB_END_INNER,		/* the inner run finished and the host powered off */
@@ -94,6 +97,8 @@ struct lab_boot {
 	char fatal[256];		/* init's "fatal:" line */
 	char panic_how[300];
 	char vm_status[32];		/* QEMU's query-status when the watch ended */
+	json_t *hang_cpus;		/* host_hang: sampled vCPU RIPs, by cpu */
+	char hang_where[400];		/* host_hang: "cpu0 at f+0x1, cpu1 at ..." */
 	/* the cell the inner lockmap is running: the last cell_start without
 	 * a cell_end */
 	int cur;
@@ -550,6 +555,8 @@ static void lab_journal_down(struct lab *L, struct lab_boot *b, enum lab_end end
 		json_object_set_new(rec, "init", json_string(b->fatal));
 	if (b->vm_status[0])
 		json_object_set_new(rec, "qemu_status", json_string(b->vm_status));
+	if (b->hang_cpus)
+		json_object_set_new(rec, "hang_cpus", json_incref(b->hang_cpus));
 	(void)journal_append(L->run.journal, rec, true);
 }
 
@@ -615,6 +622,64 @@ static enum lab_end lab_watch(struct lab *L, struct lab_boot *b)
 	}
 }
 
+/* Where the cpus of a silent lab host are: a few samples of every vCPU's RIP
+ * (QMP human-monitor-command "info registers -a"), named from the lab's
+ * /proc/kallsyms, which the inner run copied to lab-kallsyms (modules included;
+ * a System.map would miss them, and Debian's is a stub). A cpu spinning in
+ * hard-irq shows apic_timer_fn or hrtimer_interrupt; an idle one is halted. */
+static json_t *lab_hang_where(const struct lab *L, struct lab_boot *b, char *brief, size_t len)
+{
+	json_t *cpus = json_object(), *args = json_pack("{s:s}", "command-line",
+							 "info registers -a");
+	char *map = xasprintf("%s/lab-kallsyms", L->rundir);
+	struct ksyms *ks = NULL;
+	size_t off = 0;
+
+	brief[0] = '\0';
+	if (!b->qmp || ksyms_load(map, &ks) < 0)
+		lm_debug("lab: no %s: RIPs stay unnamed", map);
+	free(map);
+	for (int s = 0; s < LAB_HANG_SAMPLES && b->qmp; s++) {
+		json_t *reply = NULL;
+		const char *text, *p;
+		int cpu = -1;
+
+		if (qmp_cmd(b->qmp, "human-monitor-command", args, &reply, 2000) < 0)
+			break;
+		text = json_string_value(reply);
+		for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+			unsigned long long rip;
+			const char *r;
+			char name[160], key[16];
+			json_t *arr;
+
+			if (sscanf(p, "CPU#%d", &cpu) == 1)
+				continue;
+			if (strncmp(p, "RIP=", 4) || cpu < 0 || sscanf(p + 4, "%llx", &rip) != 1)
+				continue;
+			ksyms_name(ks, rip, name, sizeof(name));
+			r = strstr(p, "HLT=1");
+			if (r && r < strchrnul(p, '\n'))
+				strncat(name, " (halted)", sizeof(name) - strlen(name) - 1);
+			snprintf(key, sizeof(key), "%d", cpu);
+			arr = json_object_get(cpus, key);
+			if (!arr) {
+				arr = json_array();
+				json_object_set_new(cpus, key, arr);
+			}
+			json_array_append_new(arr, json_string(name));
+			if (s == 0 && off < len)
+				off += (size_t)snprintf(brief + off, len - off, "%scpu%d at %s",
+							off ? ", " : "", cpu, name);
+		}
+		json_decref(reply);
+		(void)sleep_ns(200 * NSEC_PER_MSEC);
+	}
+	json_decref(args);
+	ksyms_free(ks);
+	return cpus;
+}
+
 /* The lab host died in cell cur: its cell_end is ours to write, with what the
  * console showed (the inner lockmap never got to write one). */
 static void lab_end_cell(struct lab *L, struct lab_boot *b, enum outcome o, const char *why)
@@ -646,6 +711,8 @@ static void lab_end_cell(struct lab *L, struct lab_boot *b, enum outcome o, cons
 	json_object_set_new(rec, "boot", json_integer(b->n));
 	json_object_set_new(rec, "console_events", json_incref(b->cur_events));
 	json_object_set_new(rec, "console_tail", lab_tail_json(L));
+	if (b->hang_cpus)
+		json_object_set_new(rec, "hang_cpus", json_incref(b->hang_cpus));
 	(void)journal_append(L->run.journal, rec, true);
 	lab_cell_close(b);
 	lab_cell_done(L, idx, &res);
@@ -723,6 +790,8 @@ static enum lab_end lab_boot_once(struct lab *L, struct lab_boot *b)
 			snprintf(b->panic_how, sizeof(b->panic_how),
 				 "pvpanic: QEMU status guest-panicked");
 		}
+		if (end == LAB_END_HANG)
+			b->hang_cpus = lab_hang_where(L, b, b->hang_where, sizeof(b->hang_where));
 	}
 	/* A kernel that dies before its first heartbeat did not boot, whatever
 	 * killed it: its cells are errors, not panics of a cell. */
@@ -742,6 +811,8 @@ static void lab_boot_free(struct lab_boot *b)
 	lab_cell_close(b);
 	classifier_free(b->cl);
 	b->cl = NULL;
+	json_decref(b->hang_cpus);
+	b->hang_cpus = NULL;
 }
 
 /* Why this boot failed, for the error text of the cells it leaves. */
@@ -808,8 +879,8 @@ static int lab_cells(struct lab *L)
 			if (end == LAB_END_PANIC)
 				snprintf(why, sizeof(why), "lab host panicked (%.200s)", b.panic_how);
 			else if (end == LAB_END_HANG)
-				snprintf(why, sizeof(why), "lab host silent for %d s (console and heartbeat); last console line: %s",
-					 L->hang_timeout_s, tail);
+				snprintf(why, sizeof(why), "lab host silent for %d s (console and heartbeat)%s%s; last console line: %s",
+					 L->hang_timeout_s, b.hang_where[0] ? "; " : "", b.hang_where, tail);
 			else
 				snprintf(why, sizeof(why), "lab host went away (QEMU exited, status %d) without a panic report; last console line: %s",
 					 WIFEXITED(b.status) ? WEXITSTATUS(b.status) : 128 + WTERMSIG(b.status),
