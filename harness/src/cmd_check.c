@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "accel.h"
@@ -14,6 +15,8 @@
 #include "cmd.h"
 #include "hostknobs.h"
 #include "inject.h"
+#include "kmodctl.h"
+#include "labimage.h"
 #include "launch.h"
 #include "lockmap.h"
 #include "spawn.h"
@@ -228,6 +231,73 @@ static enum check_state check_watchdog(char *msg, size_t len, char *fix, size_t 
 	return CHECK_OK;
 }
 
+/* The helper module for this kernel: loaded, or buildable (headers present). */
+static enum check_state check_kmod(char *msg, size_t len, char *fix, size_t flen)
+{
+	struct utsname u;
+	char path[PATH_MAX + 64];
+
+	if (access(LOCKMAP_DEV, F_OK) == 0) {
+		snprintf(msg, len, "lockmap_inject loaded (%s)", LOCKMAP_DEV);
+		return CHECK_OK;
+	}
+	(void)uname(&u);
+	if (kmodctl_available(msg, len) == 0)
+		return CHECK_OK;
+	snprintf(path, sizeof(path), "/lib/modules/%s/build", u.release);
+	if (access(path, F_OK) == 0) {
+		snprintf(msg, len, "lockmap_inject not built for %s (headers present: buildable)",
+			 u.release);
+		snprintf(fix, flen, "make -C harness/kmod KVER=%s O=$PWD/build/kmod/%s", u.release,
+			 u.release);
+	} else {
+		snprintf(msg, len, "lockmap_inject cannot be built for %s: no headers; irqoff, nmi "
+			 "and the [monitor] need it on a local target (the lab builds its own)",
+			 u.release);
+		snprintf(fix, flen, "apt-get install linux-headers-%s", u.release);
+	}
+	return CHECK_NOTE;
+}
+
+/* The apic_timer_fn probe needs kvm loaded (its symbol in kallsyms). */
+static enum check_state check_probe(char *msg, size_t len, char *fix, size_t flen)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " apic_timer_fn") != NULL;
+	if (f)
+		fclose(f);
+	if (found) {
+		snprintf(msg, len, "apic_timer_fn is in /proc/kallsyms: the probe can attach");
+		return CHECK_OK;
+	}
+	snprintf(msg, len, "apic_timer_fn not in /proc/kallsyms (kvm not loaded): no probe here");
+	snprintf(fix, flen, "modprobe kvm_intel (or kvm_amd)");
+	return CHECK_NOTE;
+}
+
+/* The lab target: a kernel image with headers, busybox for its init. */
+static enum check_state check_lab(char *msg, size_t len, char *fix, size_t flen)
+{
+	char kernel[PATH_MAX], why[512];
+
+	if (labimage_default_kernel(kernel, sizeof(kernel), why, sizeof(why)) < 0) {
+		snprintf(msg, len, "no lab kernel: %s", why);
+		snprintf(fix, flen, "apt-get install linux-image-amd64 linux-headers-amd64");
+		return CHECK_NOTE;
+	}
+	if (access("/bin/busybox", X_OK) < 0) {
+		snprintf(msg, len, "lab kernel %s, but no /bin/busybox for the lab's init", kernel);
+		snprintf(fix, flen, "apt-get install busybox-static");
+		return CHECK_NOTE;
+	}
+	snprintf(msg, len, "lab ready: kernel %s with headers, busybox", kernel);
+	return CHECK_OK;
+}
+
 static enum check_state check_leftover(char *msg, size_t len, char *fix, size_t flen)
 {
 	const char *p = hostknobs_restore_path();
@@ -252,6 +322,9 @@ static const struct check checks[] = {
 	{ "kmsg", check_kmsg, true },
 	{ "stress-ng", check_stress, false },
 	{ "watchdog", check_watchdog, false },
+	{ "kmod", check_kmod, false },
+	{ "probe", check_probe, false },
+	{ "lab", check_lab, false },
 	{ "knobs", check_leftover, true },
 	{ "cgroups", check_cgroup_left, true },
 };
