@@ -10,6 +10,8 @@
 
 #include <linux/atomic.h>
 #include <linux/mutex.h>
+/* task_pid_nr: newer kernels declare it in linux/pid.h, not linux/sched.h. */
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 
