@@ -41,8 +41,6 @@ static int irqoff_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;
 	struct irqoff_state *s;
-	char why[512];
-	int rc;
 
 	if (cell_num(c, ic->section, "duration") == 0)
 		return 0;
@@ -61,35 +59,15 @@ static int irqoff_start(struct inject_ctx *ic)
 		       cell_val(c, ic->section, "duration")->text);
 		return -EINVAL;
 	}
-	s->fd = kmodctl_open(why, sizeof(why));
-	if (s->fd < 0) {
-		rc = s->fd;
-		lm_err("inject.irqoff: %s", why);
-		return rc;
-	}
-	rc = kmodctl_ioctl(s->fd, LOCKMAP_IOC_IRQOFF_START, &s->req);
-	if (rc < 0) {
-		lm_err("inject.irqoff: the module refused the request: %s (dmesg says why)",
-		       strerror(-rc));
-		close(s->fd);
-		s->fd = -1;
-	}
-	return rc;
+	s->fd = kmodctl_start("inject.irqoff", LOCKMAP_IOC_IRQOFF_START, &s->req);
+	return s->fd < 0 ? s->fd : 0;
 }
 
 static int irqoff_stop(struct inject_ctx *ic)
 {
 	struct irqoff_state *s = ic->priv;
-	int rc;
 
-	if (!s || s->fd < 0)
-		return 0;
-	rc = kmodctl_stop(s->fd, LOCKMAP_ACT_IRQOFF);
-	if (kmodctl_stats(s->fd, &s->st) == 0)
-		s->have_stats = true;
-	close(s->fd);
-	s->fd = -1;
-	return rc;
+	return s ? kmodctl_finish(&s->fd, LOCKMAP_ACT_IRQOFF, &s->st, &s->have_stats) : 0;
 }
 
 static void irqoff_describe(struct inject_ctx *ic, json_t *out)

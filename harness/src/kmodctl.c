@@ -150,3 +150,35 @@ int kmodctl_stats(int fd, struct lockmap_stats *st)
 	memset(st, 0, sizeof(*st));
 	return kmodctl_ioctl(fd, LOCKMAP_IOC_STATS, st);
 }
+
+int kmodctl_start(const char *who, unsigned long req, void *arg)
+{
+	char why[512];
+	int fd = kmodctl_open(why, sizeof(why)), rc;
+
+	if (fd < 0) {
+		lm_err("%s: %s", who, why);
+		return fd;
+	}
+	rc = kmodctl_ioctl(fd, req, arg);
+	if (rc < 0) {
+		lm_err("%s: the module refused the request: %s (dmesg says why)", who,
+		       strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int kmodctl_finish(int *fd, uint32_t what, struct lockmap_stats *st, bool *have_stats)
+{
+	int rc;
+
+	if (*fd < 0)
+		return 0;
+	rc = kmodctl_stop(*fd, what);
+	*have_stats = kmodctl_stats(*fd, st) == 0;
+	close(*fd);
+	*fd = -1;
+	return rc;
+}

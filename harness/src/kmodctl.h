@@ -6,6 +6,7 @@
 #ifndef LOCKMAP_KMODCTL_H
 #define LOCKMAP_KMODCTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,11 @@ int kmodctl_open(char *why, size_t len);
 int kmodctl_ioctl(int fd, unsigned long req, void *arg);
 int kmodctl_stop(int fd, uint32_t what);
 int kmodctl_stats(int fd, struct lockmap_stats *st);
+/* For an injector: open /dev/lockmap and start one injection (req, arg);
+ * errors are logged under who ("inject.irqoff"). Returns the fd or -errno. */
+int kmodctl_start(const char *who, unsigned long req, void *arg);
+/* Stop what fd started (LOCKMAP_ACT_* bits), take its statistics, close it. */
+int kmodctl_finish(int *fd, uint32_t what, struct lockmap_stats *st, bool *have_stats);
 /* The .ko for a kernel release (build/kmod/<release>/lockmap_inject.ko next to
  * the binary, or $LOCKMAP_KMOD); malloc'd, NULL if there is none. */
 char *kmodctl_ko_path(const char *release);

@@ -29,7 +29,6 @@
 #include "spawn.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
-#define LAB_MAX_ARGS 64
 #define LAB_TAIL_LINES 20
 #define LAB_LINE_MAX 1024
 /* After the inner run said it is done, the lab host powers off by itself. */
@@ -432,97 +431,67 @@ static void lab_pump_qmp(struct lab_boot *b)
 	}
 }
 
-struct argv_buf {
-	char *v[LAB_MAX_ARGS];
-	int n;
-};
-
-static void argv_add(struct argv_buf *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void argv_add(struct argv_buf *a, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	/* The list below is fixed: overflowing it is a programming error. */
-	if (a->n >= LAB_MAX_ARGS - 1)
-		abort();
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
-static void argv_free(struct argv_buf *a)
-{
-	for (int i = 0; i < a->n; i++)
-		free(a->v[i]);
-	a->n = 0;
-}
-
 /* The lab host's QEMU command line. */
-static void lab_build_argv(struct lab *L, struct argv_buf *a)
+static void lab_build_argv(struct lab *L, struct spawn_argv *a)
 {
 	bool kvm = !strcmp(L->accel, "kvm");
 	char *con = lab_opt_escape(L->console_path), *hb = lab_opt_escape(L->hb_path);
 	char *run = lab_opt_escape(L->rundir), *qmp = lab_opt_escape(L->qmp_path);
 
-	argv_add(a, QEMU_BIN);
-	argv_add(a, "-name");
-	argv_add(a, "lockmap-lab");
-	argv_add(a, "-accel");
-	argv_add(a, "%s", kvm ? "kvm" : "tcg");
-	argv_add(a, "-cpu");
-	argv_add(a, "%s", kvm ? "host" : "max");
-	argv_add(a, "-smp");
-	argv_add(a, "%d", L->cpus);
-	argv_add(a, "-m");
-	argv_add(a, "%d", L->mem_mb);
-	argv_add(a, "-nodefaults");
-	argv_add(a, "-no-user-config");
-	argv_add(a, "-display");
-	argv_add(a, "none");
-	argv_add(a, "-no-reboot");
+	spawn_argv_add(a, QEMU_BIN);
+	spawn_argv_add(a, "-name");
+	spawn_argv_add(a, "lockmap-lab");
+	spawn_argv_add(a, "-accel");
+	spawn_argv_add(a, "%s", kvm ? "kvm" : "tcg");
+	spawn_argv_add(a, "-cpu");
+	spawn_argv_add(a, "%s", kvm ? "host" : "max");
+	spawn_argv_add(a, "-smp");
+	spawn_argv_add(a, "%d", L->cpus);
+	spawn_argv_add(a, "-m");
+	spawn_argv_add(a, "%d", L->mem_mb);
+	spawn_argv_add(a, "-nodefaults");
+	spawn_argv_add(a, "-no-user-config");
+	spawn_argv_add(a, "-display");
+	spawn_argv_add(a, "none");
+	spawn_argv_add(a, "-no-reboot");
 	/* Keep a panicked host as it is (its console is complete) until
 	 * lockmap has read everything and quits QEMU. */
-	argv_add(a, "-action");
-	argv_add(a, "panic=pause");
-	argv_add(a, "-kernel");
-	argv_add(a, "%s", L->li.kernel);
-	argv_add(a, "-initrd");
-	argv_add(a, "%s", L->li.initramfs);
+	spawn_argv_add(a, "-action");
+	spawn_argv_add(a, "panic=pause");
+	spawn_argv_add(a, "-kernel");
+	spawn_argv_add(a, "%s", L->li.kernel);
+	spawn_argv_add(a, "-initrd");
+	spawn_argv_add(a, "%s", L->li.initramfs);
 	/* loglevel=7: nmi_slow and the KVM timer clamp are KERN_INFO. */
-	argv_add(a, "-append");
-	argv_add(a, "console=ttyS0,115200 panic=-1 loglevel=7 nmi_watchdog=1 lockmap.run=%s lockmap.profile=%s lockmap.bin=%s%s%s",
+	spawn_argv_add(a, "-append");
+	spawn_argv_add(a, "console=ttyS0,115200 panic=-1 loglevel=7 nmi_watchdog=1 lockmap.run=%s lockmap.profile=%s lockmap.bin=%s%s%s",
 		 L->rundir, L->profile_copy, L->bin, L->o->append ? " " : "",
 		 L->o->append ? L->o->append : "");
-	argv_add(a, "-chardev");
-	argv_add(a, "file,id=con,path=%s,append=on", con);
-	argv_add(a, "-serial");
-	argv_add(a, "chardev:con");
-	argv_add(a, "-device");
-	argv_add(a, "virtio-serial-pci");
-	argv_add(a, "-chardev");
-	argv_add(a, "file,id=hb,path=%s,append=on", hb);
-	argv_add(a, "-device");
-	argv_add(a, "virtserialport,chardev=hb,name=lockmap.heartbeat");
-	argv_add(a, "-device");
-	argv_add(a, "pvpanic");
-	argv_add(a, "-virtfs");
-	argv_add(a, "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap");
-	argv_add(a, "-virtfs");
-	argv_add(a, "local,path=%s,mount_tag=results,security_model=none,multidevs=remap", run);
-	argv_add(a, "-qmp");
-	argv_add(a, "unix:%s,server=on,wait=off", qmp);
+	spawn_argv_add(a, "-chardev");
+	spawn_argv_add(a, "file,id=con,path=%s,append=on", con);
+	spawn_argv_add(a, "-serial");
+	spawn_argv_add(a, "chardev:con");
+	spawn_argv_add(a, "-device");
+	spawn_argv_add(a, "virtio-serial-pci");
+	spawn_argv_add(a, "-chardev");
+	spawn_argv_add(a, "file,id=hb,path=%s,append=on", hb);
+	spawn_argv_add(a, "-device");
+	spawn_argv_add(a, "virtserialport,chardev=hb,name=lockmap.heartbeat");
+	spawn_argv_add(a, "-device");
+	spawn_argv_add(a, "pvpanic");
+	spawn_argv_add(a, "-virtfs");
+	spawn_argv_add(a, "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap");
+	spawn_argv_add(a, "-virtfs");
+	spawn_argv_add(a, "local,path=%s,mount_tag=results,security_model=none,multidevs=remap", run);
+	spawn_argv_add(a, "-qmp");
+	spawn_argv_add(a, "unix:%s,server=on,wait=off", qmp);
 	free(con);
 	free(hb);
 	free(run);
 	free(qmp);
 }
 
-static void lab_journal_boot(struct lab *L, struct lab_boot *b, const struct argv_buf *a)
+static void lab_journal_boot(struct lab *L, struct lab_boot *b, const struct spawn_argv *a)
 {
 	json_t *rec = json_object(), *argv = json_array();
 
@@ -745,7 +714,7 @@ static void lab_error_rest(struct lab *L, const char *why)
 static enum lab_end lab_boot_once(struct lab *L, struct lab_boot *b)
 {
 	struct spawn_opts so = { .stdout_path = L->qemu_log, .stdout_fd = -1, .new_pgrp = true };
-	struct argv_buf a = { 0 };
+	struct spawn_argv a = { 0 };
 	enum lab_end end;
 	struct stat st;
 	int rc;
@@ -763,7 +732,7 @@ static enum lab_end lab_boot_once(struct lab *L, struct lab_boot *b)
 	b->t0 = now_ns();
 	lab_progress(L, "lab boot", (int64_t)L->boot_timeout_s * NSEC_PER_SEC);
 	rc = spawn_start(a.v, &so, &b->pid);
-	argv_free(&a);
+	spawn_argv_free(&a);
 	if (rc) {
 		snprintf(b->fatal, sizeof(b->fatal), "cannot start %s: %s", QEMU_BIN, strerror(-rc));
 		b->exited = true;

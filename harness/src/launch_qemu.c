@@ -22,43 +22,21 @@
 
 #define QEMU_BIN "qemu-system-x86_64"
 #define QMP_CMD_MS 2000
-#define MAX_ARGS 64
 
 struct qemu_guest {
 	struct qmp *qmp;
 	char *qmp_path;
-	char *argv[MAX_ARGS];	/* NULL-terminated, each string owned */
-	int nargs;
+	struct spawn_argv argv;
 	int pins[64];		/* host cpu of each vCPU, -1 when not pinned */
 	char version[32];	/* QEMU's, from the QMP greeting */
 };
-
-static void qg_arg(struct qemu_guest *qg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void qg_arg(struct qemu_guest *qg, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	/* The argv is built from a fixed list below: overflowing it is a
-	 * programming error, not a runtime condition. */
-	if (qg->nargs >= MAX_ARGS - 1)
-		abort();
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	qg->argv[qg->nargs++] = s;
-	qg->argv[qg->nargs] = NULL;
-}
 
 static void qg_free(struct qemu_guest *qg)
 {
 	if (!qg)
 		return;
 	qmp_close(qg->qmp);
-	for (int i = 0; i < qg->nargs; i++)
-		free(qg->argv[i]);
+	spawn_argv_free(&qg->argv);
 	free(qg->qmp_path);
 	free(qg);
 }
@@ -117,39 +95,39 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 	bool kvm = !strcmp(ctx->accel, "kvm");
 	char *out = qemu_opt_escape(g->out_path), *qmp = qemu_opt_escape(qg->qmp_path);
 
-	qg_arg(qg, QEMU_BIN);
-	qg_arg(qg, "-name");
-	qg_arg(qg, "lockmap-%s-g%d", c->id, g->index);
+	spawn_argv_add(&qg->argv, QEMU_BIN);
+	spawn_argv_add(&qg->argv, "-name");
+	spawn_argv_add(&qg->argv, "lockmap-%s-g%d", c->id, g->index);
 	/* TCG's "max" model lacks the TSC-deadline timer (QEMU 7.2 drops
 	 * +tsc-deadline with a warning), so tickguest's tscdeadline mode needs
 	 * KVM; tickguest says so itself when the CPUID bit is missing. */
-	qg_arg(qg, "-accel");
-	qg_arg(qg, "%s", kvm ? "kvm" : "tcg");
-	qg_arg(qg, "-cpu");
-	qg_arg(qg, "%s", kvm ? "host" : "max");
-	qg_arg(qg, "-smp");
-	qg_arg(qg, "%lld", (long long)cell_num(c, "guests", "vcpus"));
-	qg_arg(qg, "-m");
-	qg_arg(qg, "%lldM", (long long)cell_num(c, "guests", "memory"));
-	qg_arg(qg, "-nodefaults");
-	qg_arg(qg, "-display");
-	qg_arg(qg, "none");
-	qg_arg(qg, "-no-reboot");
-	qg_arg(qg, "-no-user-config");
-	qg_arg(qg, "-kernel");
-	qg_arg(qg, "%s", kernel);
-	qg_arg(qg, "-append");
-	qg_arg(qg, "period_us=%lld timer=%s idle=%s report_ms=%lld",
+	spawn_argv_add(&qg->argv, "-accel");
+	spawn_argv_add(&qg->argv, "%s", kvm ? "kvm" : "tcg");
+	spawn_argv_add(&qg->argv, "-cpu");
+	spawn_argv_add(&qg->argv, "%s", kvm ? "host" : "max");
+	spawn_argv_add(&qg->argv, "-smp");
+	spawn_argv_add(&qg->argv, "%lld", (long long)cell_num(c, "guests", "vcpus"));
+	spawn_argv_add(&qg->argv, "-m");
+	spawn_argv_add(&qg->argv, "%lldM", (long long)cell_num(c, "guests", "memory"));
+	spawn_argv_add(&qg->argv, "-nodefaults");
+	spawn_argv_add(&qg->argv, "-display");
+	spawn_argv_add(&qg->argv, "none");
+	spawn_argv_add(&qg->argv, "-no-reboot");
+	spawn_argv_add(&qg->argv, "-no-user-config");
+	spawn_argv_add(&qg->argv, "-kernel");
+	spawn_argv_add(&qg->argv, "%s", kernel);
+	spawn_argv_add(&qg->argv, "-append");
+	spawn_argv_add(&qg->argv, "period_us=%lld timer=%s idle=%s report_ms=%lld",
 	       (long long)(period_us > 0 ? period_us : 1), cell_str(c, "guests", "timer"),
 	       cell_str(c, "guests", "idle"), (long long)report_ms);
-	qg_arg(qg, "-chardev");
-	qg_arg(qg, "file,id=dbg,path=%s", out);
-	qg_arg(qg, "-device");
-	qg_arg(qg, "isa-debugcon,chardev=dbg,iobase=0xe9");
-	qg_arg(qg, "-device");
-	qg_arg(qg, "isa-debug-exit,iobase=0xf4,iosize=4");
-	qg_arg(qg, "-qmp");
-	qg_arg(qg, "unix:%s,server=on,wait=off", qmp);
+	spawn_argv_add(&qg->argv, "-chardev");
+	spawn_argv_add(&qg->argv, "file,id=dbg,path=%s", out);
+	spawn_argv_add(&qg->argv, "-device");
+	spawn_argv_add(&qg->argv, "isa-debugcon,chardev=dbg,iobase=0xe9");
+	spawn_argv_add(&qg->argv, "-device");
+	spawn_argv_add(&qg->argv, "isa-debug-exit,iobase=0xf4,iosize=4");
+	spawn_argv_add(&qg->argv, "-qmp");
+	spawn_argv_add(&qg->argv, "unix:%s,server=on,wait=off", qmp);
 	free(out);
 	free(qmp);
 }
@@ -288,7 +266,7 @@ static int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
 	(void)unlink(qg->qmp_path);
 	qemu_build_argv(ctx, g, qg, kernel);
 	so.stdout_path = g->vmm_log;
-	rc = spawn_start(qg->argv, &so, &g->pid);
+	rc = spawn_start(qg->argv.v, &so, &g->pid);
 	if (rc) {
 		g->pid = 0;
 		lm_err("guest %d: cannot start %s: %s", g->index, QEMU_BIN, strerror(-rc));
@@ -555,8 +533,8 @@ static void qemu_describe(struct cell_ctx *ctx, json_t *out)
 
 		if (qg0->version[0])
 			json_object_set_new(out, "qemu_version", json_string(qg0->version));
-		for (int i = 0; i < qg0->nargs; i++)
-			json_array_append_new(argv, json_string(qg0->argv[i]));
+		for (int i = 0; i < qg0->argv.n; i++)
+			json_array_append_new(argv, json_string(qg0->argv.v[i]));
 		json_object_set_new(out, "argv", argv);
 	}
 	json_object_set_new(out, "pin_policy",

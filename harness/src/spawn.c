@@ -185,3 +185,26 @@ bool spawn_which(const char *name, char *path, size_t len)
 	free(dirs);
 	return found;
 }
+
+void spawn_argv_add(struct spawn_argv *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (a->n >= SPAWN_MAX_ARGS - 1)
+		abort();
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+void spawn_argv_free(struct spawn_argv *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+	a->v[0] = NULL;
+}

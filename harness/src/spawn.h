@@ -23,6 +23,18 @@ int spawn_stop(pid_t pid, int grace_ms);
 /* Run to completion with a timeout; output to o->stdout_path. Returns exit
  * status (0..255), -ETIMEDOUT (child killed) or -errno. */
 int spawn_run(char *const argv[], const struct spawn_opts *o, int timeout_ms);
+/* An argv being built: each string owned, the array NULL-terminated. */
+#define SPAWN_MAX_ARGS 64
+struct spawn_argv {
+	char *v[SPAWN_MAX_ARGS];
+	int n;
+};
+
+/* Append one formatted argument. The lists are fixed in the code: overflowing
+ * one is a programming error (abort). */
+void spawn_argv_add(struct spawn_argv *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void spawn_argv_free(struct spawn_argv *a);
 /* Is an executable named name on PATH? Fills path if found. */
 bool spawn_which(const char *name, char *path, size_t len);
 
