@@ -30,13 +30,16 @@ run_suite() {
         echo "pass $name: ${line#ok }" >>"$out/results" ;;
     esac
   done <"$out/log"
-  # A crash or a suite that ran nothing is a failure, with its output shown.
-  if [ "$rc" -ne 0 ] || [ "$seen" -eq 0 ]; then
-    if ! grep -q '^not ok' "$out/log"; then
-      echo "fail $name: exited with status $rc" >>"$out/results"
+  # A crash or a suite that ran nothing is a failure; its output is shown
+  # then, and when a test failed (the "# " lines say what was measured).
+  if [ "$rc" -ne 0 ] || [ "$seen" -eq 0 ] || grep -q '^not ok' "$out/log"; then
+    if [ "$rc" -ne 0 ] || [ "$seen" -eq 0 ]; then
+      if ! grep -q '^not ok' "$out/log"; then
+        echo "fail $name: exited with status $rc" >>"$out/results"
+      fi
     fi
     echo "---- $name output (exit $rc) ----"
-    tail -n 40 "$out/log"
+    tail -n 80 "$out/log"
     echo "----"
   fi
 }
