@@ -32,9 +32,27 @@ col() {
     NR == r + 1 { print $c }' "$1"
 }
 
-"$lm" lab -q -o "$tmp/r1" tests/data/profiles/e2e/lab-cells.profile >"$tmp/out1" 2>&1
+# lab PROFILE DIR: run it; a TCG lab host now and then stops answering by
+# itself (seen here about once in ten boots, with or without injection: both
+# vCPUs frozen), which makes its cell host_hang. No cell here injects a hang,
+# so a host_hang run is shown (where the vCPUs were) and run once more.
+lab() {
+  "$lm" lab -q -o "$2" "$1" >"$2.out" 2>&1
+  rc=$?
+  sed 's/^/# /' "$2.out"
+  if grep -q ',host_hang,' "$2/latest/cells.csv" 2>/dev/null; then
+    echo "# the lab host stalled in $1 (hang_cpus above); running it once more"
+    "$lm" lab -q -o "$2.again" "$1" >"$2.out" 2>&1
+    rc=$?
+    sed 's/^/# /' "$2.out"
+    rm -rf "$2"
+    mv "$2.again" "$2"
+  fi
+  return $rc
+}
+
+lab tests/data/profiles/e2e/lab-cells.profile "$tmp/r1"
 rc=$?
-sed 's/^/# /' "$tmp/out1"
 csv="$tmp/r1/latest/cells.csv"
 check "lab run of 2 irq-off cells exits 0 (got $rc)" "[ $rc -eq 0 ]"
 o1=$(col "$csv" 1 outcome)
@@ -58,9 +76,8 @@ check "  the probe saw a catch-up chain of 2 or more (chain $chain, lag $lag us)
 check "  the module measured one 12 s section" \
   "grep '\"type\":\"cell_end\"' '$tmp/r1/latest/journal.jsonl' | grep -q '\"sections\":1'"
 
-"$lm" lab -q -o "$tmp/r2" tests/data/profiles/e2e/lab-nmi.profile >"$tmp/out2" 2>&1
+lab tests/data/profiles/e2e/lab-nmi.profile "$tmp/r2"
 rc=$?
-sed 's/^/# /' "$tmp/out2"
 csv="$tmp/r2/latest/cells.csv"
 nmi=$(col "$csv" 1 nmi_slow)
 check "lab run of an NMI storm exits 0 (got $rc)" "[ $rc -eq 0 ]"
