@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "kmsg.h"
 #include "lockmap.h"
 
 #define TRACE_MAX_LINES 200
@@ -619,41 +620,6 @@ static bool parse_kmsg_header(const char *p, double *t, const char **end)
 	return true;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* A saved /dev/kmsg record escapes tabs and other bytes as "\xNN"; undo it
- * in place for printable bytes and tab (RCU detail lines start with a tab). */
-static void kmsg_unescape(char *s)
-{
-	char *o = s;
-
-	while (*s) {
-		int hi, lo;
-
-		if (s[0] == '\\' && s[1] == 'x' && (hi = hex_digit(s[2])) >= 0 &&
-		    (lo = hex_digit(s[3])) >= 0) {
-			unsigned char c = (unsigned char)(hi << 4 | lo);
-
-			if (c == '\t' || c >= 0x20) {
-				*o++ = (char)c;
-				s += 4;
-				continue;
-			}
-		}
-		*o++ = *s++;
-	}
-	*o = '\0';
-}
-
 /* Find the kernel message in a log line. Returns false on allocation
  * failure only; li->buf must be freed by the caller. */
 static bool line_parse(const char *line, struct lineinfo *li)
@@ -685,7 +651,8 @@ static bool line_parse(const char *line, struct lineinfo *li)
 	}
 	if (parse_kmsg_header(p, &li->t, &end)) {
 		li->has_t = true;
-		kmsg_unescape((char *)end);
+		/* A saved record escapes tabs (RCU detail lines start with one). */
+		(void)kmsg_unescape((char *)end, strlen(end) + 1, end);
 		li->msg = end;
 		return true;
 	}

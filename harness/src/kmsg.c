@@ -59,17 +59,6 @@ int kmsg_fd(const struct kmsg *k)
 	return k->fd;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse "prio,seq,usec,flags[,...]" up to ';'. */
 static bool kmsg_parse_header(const char *s, uint64_t *seq, uint64_t *usec, const char **text)
 {
@@ -98,24 +87,8 @@ static bool kmsg_parse_header(const char *s, uint64_t *seq, uint64_t *usec, cons
 static void kmsg_emit(struct kmsg *k, uint64_t usec, const char *s, kmsg_line_cb cb, void *arg)
 {
 	char prefix[48];
-	size_t n = 0, start = 0;
+	size_t n = kmsg_unescape(k->text, sizeof(k->text), s), start = 0;
 
-	while (*s && n < sizeof(k->text) - 1) {
-		int hi, lo;
-
-		if (s[0] == '\\' && s[1] == 'x' && (hi = hexval(s[2])) >= 0 &&
-		    (lo = hexval(s[3])) >= 0) {
-			char c = (char)(hi << 4 | lo);
-
-			s += 4;
-			/* a NUL would cut the line short; drop it */
-			if (c)
-				k->text[n++] = c;
-			continue;
-		}
-		k->text[n++] = *s++;
-	}
-	k->text[n] = '\0';
 	snprintf(prefix, sizeof(prefix), "[%5lu.%06lu] ", (unsigned long)(usec / 1000000),
 		 (unsigned long)(usec % 1000000));
 	for (size_t i = 0; i <= n; i++) {
@@ -223,4 +196,38 @@ void kmsg_close(struct kmsg *k)
 		return;
 	close(k->fd);
 	free(k);
+}
+
+static int kmsg_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t kmsg_unescape(char *dst, size_t len, const char *src)
+{
+	size_t n = 0;
+
+	while (*src && n + 1 < len) {
+		int hi, lo;
+
+		if (src[0] == '\\' && src[1] == 'x' && (hi = kmsg_hex(src[2])) >= 0 &&
+		    (lo = kmsg_hex(src[3])) >= 0) {
+			char c = (char)(hi << 4 | lo);
+
+			src += 4;
+			/* a NUL would cut the line short; drop it */
+			if (c)
+				dst[n++] = c;
+			continue;
+		}
+		dst[n++] = *src++;
+	}
+	dst[n] = '\0';
+	return n;
 }

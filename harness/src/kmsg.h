@@ -18,5 +18,9 @@ int kmsg_fd(const struct kmsg *k);
 typedef void (*kmsg_line_cb)(const char *line, void *arg);
 int kmsg_read(struct kmsg *k, kmsg_line_cb cb, void *arg);
 void kmsg_close(struct kmsg *k);
+/* Undo /dev/kmsg's "\xNN" escapes of src into dst (len bytes with the NUL);
+ * an escaped NUL is dropped. dst may be src: the text only shrinks. Returns
+ * the length written. */
+size_t kmsg_unescape(char *dst, size_t len, const char *src);
 
 #endif
