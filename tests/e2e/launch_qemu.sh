@@ -2,7 +2,12 @@
 # The QEMU launcher end to end: several multi-vCPU tickguests per cell with
 # their vCPU threads pinned, a start that must fail (pinning to a cpu this host
 # lacks), and a timer mode the accelerator may lack. After each: nothing left
-# running, no QMP socket left behind. Prints TAP lines; the runner counts them.
+# running, no QMP socket left behind. QMP sockets live in /tmp, not in the cell
+# directory (a 9p results directory cannot hold one): /tmp/lockmap-<pid of
+# lockmap>-<cell id>-<guest>.sock, see qemu_qmp_path() in launch_qemu.c. Each run
+# is watched from outside while it runs, so the sockets are seen where they
+# really are before their removal is checked. Prints TAP lines; the runner
+# counts them.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 lm=build/lockmap
@@ -10,6 +15,33 @@ lm=build/lockmap
 . tests/lib/tap.sh
 check_no_guests() {
   if guests_running; then notok "$1"; else ok "$1"; fi
+}
+# qmp_sockets PID: how many QMP sockets lockmap PID has in /tmp now.
+qmp_sockets() {
+  c=0
+  for s in /tmp/lockmap-"$1"-*.sock; do
+    [ -S "$s" ] && c=$((c + 1))
+  done
+  echo "$c"
+}
+# run_lockmap OUT ARGS...: lockmap ARGS in the background, output to OUT,
+# counting its QMP sockets in /tmp while it runs. Sets rc, lmpid and socks
+# (the most sockets seen at once).
+lmpid=
+run_lockmap() {
+  out=$1
+  shift
+  "$lm" "$@" >"$out" 2>&1 &
+  lmpid=$!
+  socks=0
+  while kill -0 "$lmpid" 2>/dev/null; do
+    c=$(qmp_sockets "$lmpid")
+    [ "$c" -gt "$socks" ] && socks=$c
+    sleep 0.1
+  done
+  wait "$lmpid"
+  rc=$?
+  sed 's/^/# /' "$out"
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -26,7 +58,7 @@ if [ ! -x "$lm" ] || [ ! -f build/tickguest.elf ]; then
 fi
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap '[ -n "$lmpid" ] && kill "$lmpid" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 ncpu=$(nproc)
 pin=0
 [ "$ncpu" -ge 2 ] && pin=0-1
@@ -47,9 +79,7 @@ pin = $pin
 accel = tcg
 tick_loss = 100%
 PROF
-"$lm" run -o "$tmp/res" "$tmp/multi.profile" >"$tmp/multi.out" 2>&1
-rc=$?
-sed 's/^/# /' "$tmp/multi.out"
+run_lockmap "$tmp/multi.out" run -o "$tmp/res" "$tmp/multi.profile"
 run="$tmp/res/latest"
 cell="$run/cells/none"
 for d in "$run"/cells/*; do cell=$d; break; done
@@ -69,7 +99,10 @@ if [ "$pin" = 0-1 ]; then
 else
   check "vCPUs are pinned to cpu 0" "grep -q '\"pins\":\\[0,0\\]' '$run/journal.jsonl'"
 fi
-check "no QMP socket left in the cell directory" "! ls '$cell'/*.sock >/dev/null 2>&1"
+check "the journal names guest 0's QMP socket in /tmp (/tmp/lockmap-$lmpid-<cell>-0.sock)" \
+  "grep -q '\"-qmp\",\"unix:/tmp/lockmap-$lmpid-[0-9a-f]*-0\\.sock,' '$run/journal.jsonl'"
+check "while the cell ran, each guest had its QMP socket in /tmp (saw $socks of 3)" "[ $socks -eq 3 ]"
+check "no QMP socket left in /tmp after the cell" "[ \$(qmp_sockets $lmpid) -eq 0 ]"
 check_no_guests "no guest QEMU left running"
 
 # --- a start that fails: pin to a cpu this host does not have ----------------
@@ -86,16 +119,15 @@ period = 1ms
 pin = 63
 accel = tcg
 PROF
-  "$lm" run -o "$tmp/bres" "$tmp/badpin.profile" >"$tmp/badpin.out" 2>&1
-  rc=$?
-  sed 's/^/# /' "$tmp/badpin.out"
+  run_lockmap "$tmp/badpin.out" run -o "$tmp/bres" "$tmp/badpin.profile"
   outcome=$(outcome_of "$tmp/bres/latest/cells.csv")
   check "pinning to cpu 63 makes the cell an error, exit 1 (got $rc, $outcome)" \
     "[ $rc -eq 1 ] && [ '$outcome' = error ]"
   check "the message says which vCPU could not be pinned and why" \
     "grep -q 'cannot pin vCPU 0 (thread [0-9]*) to cpu 63' '$tmp/badpin.out'"
   check_no_guests "a failed start leaves no QEMU running"
-  check "a failed start leaves no QMP socket" "! ls '$tmp'/bres/latest/cells/*/*.sock >/dev/null 2>&1"
+  check "a failed start leaves no QMP socket in /tmp (saw $socks while it ran)" \
+    "[ \$(qmp_sockets $lmpid) -eq 0 ]"
 else
   skip "a start that fails" "this host has 64 cpus or more: no cpu to pin to that it lacks"
 fi
@@ -114,9 +146,7 @@ timer = tscdeadline
 accel = tcg
 tick_loss = 100%
 PROF
-"$lm" run -o "$tmp/tres" "$tmp/tscdl.profile" >"$tmp/tscdl.out" 2>&1
-rc=$?
-sed 's/^/# /' "$tmp/tscdl.out"
+run_lockmap "$tmp/tscdl.out" run -o "$tmp/tres" "$tmp/tscdl.profile"
 log="$tmp/none"
 for l in "$tmp"/tres/latest/cells/*/guest-0.log; do log=$l; break; done
 if grep -q '^tickguest .*timer=tscdeadline' "$log" 2>/dev/null; then
@@ -127,4 +157,5 @@ else
     "[ $rc -eq 1 ] && grep -q 'no-tsc-deadline' '$tmp/tscdl.out' && grep -q 'run it under KVM' '$tmp/tscdl.out'"
 fi
 check_no_guests "no guest QEMU left running"
+check "no QMP socket left in /tmp" "[ \$(qmp_sockets $lmpid) -eq 0 ]"
 exit 0
