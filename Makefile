@@ -22,7 +22,7 @@ ifeq ($(V),1)
 Q        :=
 endif
 
-.PHONY: all check demo bench lint deps help clean install unit tickguest
+.PHONY: all check demo bench lint deps help clean install unit tickguest fuzz
 all: $(B)/lockmap tickguest
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "make check      install missing packages, build, run every test"
 	@echo "make demo       install missing packages, build, run the demo profile"
 	@echo "make unit       build the unit tests (plain and ASan+UBSan)"
+	@echo "make fuzz       build the libFuzzer targets (clang) in build/fuzz"
 	@echo "make lint       shellcheck every script, cppcheck the harness"
 	@echo "make install    install lockmap and its guest under PREFIX (/usr/local)"
 	@echo "make clean      remove build/ and build-san/"
@@ -81,11 +82,43 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC)) \
              $(patsubst tests/unit/%.c,$(S)/tests/%,$(UNITSRC))
 unit: $(UNIT_BINS)
 
+# ---- fuzz targets (clang's libFuzzer), when clang can link one ----
+# Only what a target needs is built with clang and instrumented (the rest of
+# the harness is gcc's); a new dependency of classify.c shows up here, in
+# `make check`, as an undefined symbol. `make fuzz` without clang, or without
+# libFuzzer, writes why to build/fuzz/skip: tests/fuzz/run.sh skips with it.
+FUZZCC   ?= clang
+FUZZSAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+F        := $(B)/fuzz
+FUZZOBJ  := $(patsubst %,$(F)/obj/%.o,classify kmsg util)
+
+$(F)/obj/%.o: harness/src/%.c $(wildcard harness/src/*.h)
+	@mkdir -p $(@D)
+	@echo "  CC-FUZZ $<"
+	$(Q)$(FUZZCC) $(CFLAGS) -O1 $(FUZZSAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(F)/fuzz_classify: tests/fuzz/fuzz_classify.c $(FUZZOBJ)
+	@echo "  LD-FUZZ $@"
+	$(Q)$(FUZZCC) $(CFLAGS) -O1 $(FUZZSAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz:
+	@mkdir -p $(F)
+	$(Q)rm -f $(F)/skip; \
+	if ! command -v $(FUZZCC) >/dev/null 2>&1; then \
+		echo "$(FUZZCC) is not installed (apt-get install clang libclang-rt-dev)" >$(F)/skip; \
+	elif ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return !d && n; }' | \
+		$(FUZZCC) -fsanitize=fuzzer -x c -o $(F)/probe - >/dev/null 2>&1; then \
+		echo "$(FUZZCC) cannot link libFuzzer (apt-get install libclang-rt-dev)" >$(F)/skip; \
+	fi; \
+	rm -f $(F)/probe; \
+	if [ -f $(F)/skip ]; then echo "  SKIP    fuzz: $$(cat $(F)/skip)"; \
+	else $(MAKE) --no-print-directory $(F)/fuzz_classify; fi
+
 deps:
 	$(Q)LOCKMAP_LAB_KERNEL=1 sh scripts/install-deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit $(S)/lockmap
+	$(Q)$(MAKE) --no-print-directory all unit $(S)/lockmap fuzz
 	$(Q)sh tests/run.sh
 
 demo: deps
@@ -96,7 +129,7 @@ bench: all
 	$(Q)sh tests/bench.sh
 
 lint:
-	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/lib/*.sh .ci/run
+	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/fuzz/*.sh tests/lib/*.sh .ci/run
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
 
 PREFIX ?= /usr/local

@@ -12,7 +12,8 @@ lab_kabi=6.1.0-50-amd64
 here=$(dirname "$0")
 pkgs="gcc make binutils pkg-config libjansson-dev libinih-dev libcmocka-dev libkmod-dev \
 qemu-system-x86 stress-ng \
-libarchive-dev busybox-static cpio"
+libarchive-dev busybox-static cpio \
+clang libclang-rt-dev"
 if [ -f "$here/../guests/tickguest/PACKAGES" ]; then
   pkgs="$pkgs $(cat "$here/../guests/tickguest/PACKAGES")"
 fi

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Run every test of lockmap and count them: the cmocka unit tests (plain and
-# under ASan+UBSan) and the end-to-end shell tests. Each suite speaks TAP; this
-# prints each result, the reasons of skips, and ends with the line
-# "N passed, N failed, N skipped". Exit 1 when anything failed.
+# under ASan+UBSan), the libFuzzer targets and the end-to-end shell tests. Each
+# suite speaks TAP; this prints each result, the reasons of skips, and ends with
+# the line "N passed, N failed, N skipped". Exit 1 when anything failed.
 set -u
 
 cd "$(dirname "$0")/.." || exit 2
@@ -51,6 +51,9 @@ for t in build/tests/test_* build-san/tests/test_*; do
   CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
     run_suite "$(basename "$t")$sfx" "$t"
 done
+
+# The libFuzzer targets, for a bounded time on their committed corpus.
+run_suite "fuzz" sh tests/fuzz/run.sh
 
 for t in tests/e2e/*.sh; do
   [ -f "$t" ] || continue

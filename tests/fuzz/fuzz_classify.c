@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target for classify_line() and the streaming classifier.
  *
- * Built and run from the top of the tree with:
- *   clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
- *     -iquote harness/src tests/fuzz/fuzz_classify.c harness/src/classify.c \
- *     harness/src/util.c -ljansson -lpthread -o build/fuzz_classify
- *   mkdir -p build/fuzz-corpus
- *   build/fuzz_classify -max_total_time=60 -max_len=4096 build/fuzz-corpus tests/data/logs
- * (new inputs land in the first directory; tests/data/logs only seeds it).
+ * `make fuzz` builds it with clang as build/fuzz/fuzz_classify; `make check`
+ * runs it for a bounded time on tests/fuzz/corpus (tests/fuzz/run.sh). By hand:
+ *   mkdir -p build/fuzz/new
+ *   build/fuzz/fuzz_classify -max_total_time=600 -max_len=4096 build/fuzz/new tests/fuzz/corpus
+ * New inputs land in the first directory; add the ones worth keeping to the
+ * corpus (see tests/fuzz/README.md).
  */
 #include <stdint.h>
 #include <stdlib.h>
