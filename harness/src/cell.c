@@ -296,27 +296,11 @@ static void cell_journal_start(struct cell_run *r)
 
 static void cell_journal_end(struct cell_run *r, json_t *metrics, json_t *inj)
 {
-	const struct cell *c = r->ctx.cell;
-	struct cell_result *res = r->res;
-	json_t *rec = json_object(), *ev = json_object();
+	const struct journal_cell_end_info x = {
+		.source = "cell", .injectors = inj ? inj : json_object(), .metrics = metrics,
+	};
 
-	for (int k = 0; k < EV__COUNT; k++)
-		json_object_set_new(ev, event_kind_name((enum event_kind)k),
-				    json_integer(res->nevents[k]));
-	json_object_set_new(rec, "type", json_string("cell_end"));
-	json_object_set_new(rec, "cell", json_string(c->id));
-	json_object_set_new(rec, "index", json_integer((json_int_t)c->index));
-	json_object_set_new(rec, "rep", json_integer(c->rep));
-	json_object_set_new(rec, "outcome", json_string(outcome_name(res->outcome)));
-	if (res->error[0])
-		json_object_set_new(rec, "error", json_string(res->error));
-	json_object_set_new(rec, "interrupted", json_boolean(res->interrupted));
-	json_object_set_new(rec, "seconds", json_integer(res->seconds));
-	json_object_set_new(rec, "events", ev);
-	json_object_set_new(rec, "injectors", inj ? inj : json_object());
-	json_object_set_new(rec, "summary", cell_result_to_json(res));
-	json_object_set_new(rec, "metrics", metrics);
-	(void)journal_append(r->ctx.journal, rec, true);
+	(void)journal_append(r->ctx.journal, journal_cell_end(r->ctx.cell, r->res, &x), true);
 }
 
 int cell_run(const struct cell *c, const char *dir, const char *accel, struct journal *j,

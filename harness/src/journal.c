@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* journal.jsonl: one JSON object a line, append-only; resume and reports read it. */
+/* journal.jsonl: one JSON object a line, append-only; resume and reports read it.
+ * Record types written from several places have their builder here. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cell.h"
+#include "classify.h"
+#include "grid.h"
 #include "journal.h"
 #include "lockmap.h"
+#include "outcome.h"
 
 struct journal {
 	int fd;
@@ -97,4 +102,37 @@ int journal_read(const char *path, int (*cb)(json_t *rec, void *arg), void *arg)
 	free(line);
 	fclose(f);
 	return rc < 0 ? rc : 0;
+}
+
+static json_t *journal_or_null(json_t *v)
+{
+	return v ? v : json_null();
+}
+
+json_t *journal_cell_end(const struct cell *c, const struct cell_result *res,
+			 const struct journal_cell_end_info *x)
+{
+	json_t *rec = json_object(), *ev = json_object();
+
+	for (int k = 0; k < EV__COUNT; k++)
+		json_object_set_new(ev, event_kind_name((enum event_kind)k),
+				    json_integer(res->nevents[k]));
+	json_object_set_new(rec, "type", json_string("cell_end"));
+	json_object_set_new(rec, "cell", json_string(c->id));
+	json_object_set_new(rec, "index", json_integer((json_int_t)c->index));
+	json_object_set_new(rec, "rep", json_integer(c->rep));
+	json_object_set_new(rec, "outcome", json_string(outcome_name(res->outcome)));
+	json_object_set_new(rec, "error", res->error[0] ? json_string(res->error) : json_null());
+	json_object_set_new(rec, "interrupted", json_boolean(res->interrupted));
+	json_object_set_new(rec, "seconds", json_integer(res->seconds));
+	json_object_set_new(rec, "events", ev);
+	json_object_set_new(rec, "injectors", journal_or_null(x->injectors));
+	json_object_set_new(rec, "summary", cell_result_to_json(res));
+	json_object_set_new(rec, "metrics", journal_or_null(x->metrics));
+	json_object_set_new(rec, "source", json_string(x->source));
+	json_object_set_new(rec, "boot", x->boot > 0 ? json_integer(x->boot) : json_null());
+	json_object_set_new(rec, "console_events", journal_or_null(x->console_events));
+	json_object_set_new(rec, "console_tail", journal_or_null(x->console_tail));
+	json_object_set_new(rec, "hang_cpus", journal_or_null(x->hang_cpus));
+	return rec;
 }

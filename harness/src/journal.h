@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+struct cell;
+struct cell_result;
+
 struct journal;
 int journal_open(const char *path, struct journal **out);
 /* Append rec (adds "ts", wall-clock seconds); steals the reference. */
@@ -14,5 +17,25 @@ int journal_append(struct journal *j, json_t *rec, bool sync);
 void journal_close(struct journal *j);
 /* Read every record of a journal file, in order; cb returns <0 to stop. */
 int journal_read(const char *path, int (*cb)(json_t *rec, void *arg), void *arg);
+
+/* What a cell_end holds beyond the cell and its result. Every cell_end has
+ * every key, whoever writes it: what the writer does not have is null. The
+ * builder takes the references. */
+struct journal_cell_end_info {
+	const char *source;	/* "cell": the lockmap that ran the cell; "lab": the
+				 * outer lockmap, for a lab host that died in the
+				 * cell or could not run it */
+	json_t *injectors;	/* what each injector was asked and did */
+	json_t *metrics;	/* guests, helper module, launcher */
+	int boot;		/* the lab boot the cell died in; 0: none */
+	json_t *console_events;	/* lab: kernel events its console showed in the cell */
+	json_t *console_tail;	/* lab: the last console lines */
+	json_t *hang_cpus;	/* lab host_hang: sampled vCPU RIPs, by cpu */
+};
+
+/* The one builder of a cell_end record (the cell's result; read back by
+ * cell_result_from_json). The caller appends it. */
+json_t *journal_cell_end(const struct cell *c, const struct cell_result *res,
+			 const struct journal_cell_end_info *x);
 
 #endif

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* journal.jsonl: records append as single lines, read back in order, and a torn
- * last line (a crash mid-write) is skipped rather than failing the reader. */
+ * last line (a crash mid-write) is skipped rather than failing the reader. A
+ * cell_end has the same keys whoever writes it. */
 #include "testutil.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cell.h"
+#include "classify.h"
+#include "grid.h"
 #include "journal.h"
+#include "lockmap.h"
 #include "outcome.h"
 
 static char path[256];
@@ -154,6 +159,145 @@ static void test_outcome_order(void **state)
 	}
 }
 
+/* Every key of a cell_end, in every writer's record. */
+static const char *const cell_end_keys[] = {
+	"type", "cell", "index", "rep", "outcome", "error", "interrupted", "seconds",
+	"events", "injectors", "summary", "metrics", "source", "boot", "console_events",
+	"console_tail", "hang_cpus",
+};
+
+/* A cell the lockmap that ran it ends (cell.c). */
+static json_t *cell_end_local(const struct cell *c, struct cell_result *res)
+{
+	const struct journal_cell_end_info x = {
+		.source = "cell", .injectors = json_object(),
+		.metrics = json_pack("{s:[]}", "guests"),
+	};
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = OUT_SOFTLOCKUP;
+	res->nevents[EV_SOFTLOCKUP] = 2;
+	res->ticks = 1000;
+	res->expected = 1000;
+	res->seconds = 8;
+	return journal_cell_end(c, res, &x);
+}
+
+/* A cell the lab host died in (lab_journal.c): no injectors, no metrics. */
+static json_t *cell_end_lab_died(const struct cell *c, struct cell_result *res)
+{
+	const struct journal_cell_end_info x = {
+		.source = "lab", .boot = 2, .console_events = json_array(),
+		.console_tail = json_pack("[s]", "[   12.3] last line"),
+		.hang_cpus = json_pack("{s:[s]}", "0", "apic_timer_fn+0x10"),
+	};
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = OUT_HOST_HANG;
+	res->nevents[EV_HRTIMER_HANG] = 1;
+	res->seconds = 31;
+	snprintf(res->error, sizeof(res->error), "lab host silent for 30 s");
+	return journal_cell_end(c, res, &x);
+}
+
+static void assert_same_keys(const json_t *a, const json_t *b)
+{
+	const char *key;
+	json_t *v;
+
+	assert_int_equal(json_object_size(a), ARRAY_SIZE(cell_end_keys));
+	assert_int_equal(json_object_size(b), ARRAY_SIZE(cell_end_keys));
+	for (size_t i = 0; i < ARRAY_SIZE(cell_end_keys); i++) {
+		assert_non_null(json_object_get(a, cell_end_keys[i]));
+		assert_non_null(json_object_get(b, cell_end_keys[i]));
+	}
+	json_object_foreach((json_t *)a, key, v)
+		assert_non_null(json_object_get(b, key));
+}
+
+/* A local cell and a lab-died cell: the same keys; what a writer does not
+ * have is null; each reads back to the result it was built from. */
+static void test_cell_end_same_keys(void **state)
+{
+	const struct cell c = { .id = "0123456789abcdef", .index = 3, .rep = 1 };
+	struct cell_result local, died, back;
+	json_t *a = cell_end_local(&c, &local), *b = cell_end_lab_died(&c, &died);
+
+	(void)state;
+	assert_same_keys(a, b);
+	/* and a cell the lab host could not run (lab_journal_error_rest) */
+	{
+		struct cell_result err = { .outcome = OUT_ERROR, .error = "lab host did not boot" };
+		const struct journal_cell_end_info x = { .source = "lab", .console_tail = json_array() };
+		json_t *e = journal_cell_end(&c, &err, &x);
+
+		assert_same_keys(a, e);
+		json_decref(e);
+	}
+	assert_string_equal(json_string_value(json_object_get(a, "type")), "cell_end");
+	assert_string_equal(json_string_value(json_object_get(b, "cell")), c.id);
+	assert_int_equal(json_integer_value(json_object_get(b, "index")), 3);
+	assert_string_equal(json_string_value(json_object_get(a, "source")), "cell");
+	assert_string_equal(json_string_value(json_object_get(b, "source")), "lab");
+	assert_true(json_is_null(json_object_get(a, "error")));
+	assert_true(json_is_null(json_object_get(a, "boot")));
+	assert_true(json_is_null(json_object_get(a, "console_tail")));
+	assert_true(json_is_null(json_object_get(a, "hang_cpus")));
+	assert_true(json_is_object(json_object_get(a, "metrics")));
+	assert_true(json_is_null(json_object_get(b, "injectors")));
+	assert_true(json_is_null(json_object_get(b, "metrics")));
+	assert_int_equal(json_integer_value(json_object_get(b, "boot")), 2);
+	assert_int_equal(json_object_size(json_object_get(a, "events")), EV__COUNT);
+	assert_int_equal(json_object_size(json_object_get(b, "events")), EV__COUNT);
+
+	assert_int_equal(cell_result_from_json(a, &back), 0);
+	assert_int_equal(back.outcome, OUT_SOFTLOCKUP);
+	assert_int_equal(back.nevents[EV_SOFTLOCKUP], 2);
+	assert_int_equal(back.ticks, 1000);
+	assert_int_equal(back.seconds, 8);
+	assert_string_equal(back.error, "");
+	assert_int_equal(cell_result_from_json(b, &back), 0);
+	assert_int_equal(back.outcome, OUT_HOST_HANG);
+	assert_int_equal(back.nevents[EV_HRTIMER_HANG], 1);
+	assert_int_equal(back.seconds, 31);
+	assert_string_equal(back.error, died.error);
+	assert_false(back.interrupted);
+	json_decref(a);
+	json_decref(b);
+}
+
+/* A cell_end goes through the journal as one record and reads back whole. */
+static int find_cell_end(json_t *rec, void *arg)
+{
+	json_t **out = arg;
+
+	if (!strcmp(json_string_value(json_object_get(rec, "type")) ?: "", "cell_end"))
+		*out = json_incref(rec);
+	return 0;
+}
+
+static void test_cell_end_through_journal(void **state)
+{
+	const struct cell c = { .id = "fedcba9876543210", .index = 0 };
+	struct cell_result res;
+	struct journal *j;
+	json_t *rec = NULL, *cpu0;
+
+	(void)state;
+	assert_int_equal(journal_open(path, &j), 0);
+	assert_int_equal(journal_append(j, cell_end_lab_died(&c, &res), true), 0);
+	journal_close(j);
+	assert_int_equal(journal_read(path, find_cell_end, &rec), 0);
+	assert_non_null(rec);
+	json_object_del(rec, "ts");
+	assert_int_equal(json_object_size(rec), ARRAY_SIZE(cell_end_keys));
+	assert_string_equal(json_string_value(json_object_get(rec, "outcome")), "host_hang");
+	cpu0 = json_object_get(json_object_get(rec, "hang_cpus"), "0");
+	assert_non_null(json_array_get(cpu0, 0));
+	assert_string_equal(json_string_value(json_array_get(cpu0, 0)), "apic_timer_fn+0x10");
+	json_decref(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +307,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail_skipped, setup, teardown),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_outcome_order),
+		cmocka_unit_test(test_cell_end_same_keys),
+		cmocka_unit_test_setup_teardown(test_cell_end_through_journal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
