@@ -16,7 +16,7 @@
 
 #define LOCKMAP_DEV		"/dev/lockmap"
 #define LOCKMAP_MAX_CPUS	64
-#define LOCKMAP_UAPI_VERSION	1
+#define LOCKMAP_UAPI_VERSION	2
 
 /* The kernel line the buddy detector prints; the classifier knows it. */
 #define LOCKMAP_BUDDY_MSG	"buddy: Watchdog detected hard LOCKUP on cpu"
@@ -66,16 +66,25 @@ struct lockmap_buddy {
 };
 
 /*
- * apic_timer_fn probe: kprobes on KVM's apic_timer_fn and on hrtimer_interrupt
- * (entry and return) count, per cpu, apic_timer_fn calls, their lag behind the
- * hrtimer's soft expiry, and the longest chain of apic_timer_fn calls inside
- * one hrtimer interrupt. LOCKMAP_IOC_PROBE_START fails with -ENOENT when kvm
- * (apic_timer_fn) is not loaded.
+ * apic_timer_fn probe, on static tracepoints (hrtimer_expire_entry,
+ * local_timer_entry/exit; no kprobes): counts, per cpu, calls of KVM's
+ * apic_timer_fn, their lag behind the hrtimer's soft expiry, and the longest
+ * chain of apic_timer_fn calls inside one local timer interrupt. fn_addr is
+ * apic_timer_fn's address from /proc/kallsyms (static in kvm.ko, so the
+ * module cannot look it up); the module checks that it names apic_timer_fn
+ * (-EINVAL otherwise) and only compares it with hrtimer->function. fn_addr 0
+ * (kvm not loaded) gives -ENOENT.
  */
 struct lockmap_probe {
-	__u32 flags;		/* must be 0 */
-	__u32 pad;
+	__u32 flags;		/* LOCKMAP_PROBE_* */
+	__u32 pad;		/* must be 0 */
+	__u64 fn_addr;		/* apic_timer_fn, from /proc/kallsyms */
 };
+
+/* lockmap_probe.flags: also time each apic_timer_fn call and each local timer
+ * interrupt (probe_fn_ns_total, probe_irq_ns_total). Two clock reads per call
+ * and per interrupt: make bench uses it, cells do not. */
+#define LOCKMAP_PROBE_TIME	(1u << 0)
 
 /* What the module actually did, per cpu, since the file was opened (or the
  * last LOCKMAP_IOC_RESET). Times in ns. */
@@ -99,6 +108,14 @@ struct lockmap_cpu_stats {
 	__u64 probe_lag_total_ns;
 	/* buddy detector */
 	__u64 buddy_reports;		/* hard lockups reported for this cpu */
+	/* probe, continued: what its own cost is made of */
+	__u64 probe_timer_irqs;		/* local timer interrupts seen */
+	__u64 probe_other_expiries;	/* hrtimer callbacks of other functions */
+	/* with LOCKMAP_PROBE_TIME only (two clock reads per call and per
+	 * interrupt: for measuring the probe, not for cells) */
+	__u64 probe_fn_timed;		/* apic_timer_fn calls timed */
+	__u64 probe_fn_ns_total;	/* time inside those calls */
+	__u64 probe_irq_ns_total;	/* time inside local timer interrupts */
 };
 
 struct lockmap_stats {
@@ -109,6 +126,12 @@ struct lockmap_stats {
 	__u64 nmi_last_ns;
 	__u32 active;			/* out: LOCKMAP_ACT_* of this file */
 	__u32 pad;
+	/* out: the probe handlers' own cost, timed in a loop when the probe
+	 * last started, in picoseconds: per apic_timer_fn callback, per other
+	 * hrtimer callback, per local timer interrupt (entry + exit) */
+	__u64 probe_cost_call_ps;
+	__u64 probe_cost_other_ps;
+	__u64 probe_cost_irq_ps;
 	struct lockmap_cpu_stats cpu[LOCKMAP_MAX_CPUS];
 };
 

@@ -209,6 +209,7 @@ static long lm_ioctl_stats(struct lm_file *f, void __user *uarg)
 	s->now_ns = ktime_get_ns();
 	s->nmi_first_ns = READ_ONCE(f->nmi_first_ns);
 	s->nmi_last_ns = READ_ONCE(f->nmi_last_ns);
+	lm_probe_fill_stats(s);
 	if (lm_irqoff_active(f))
 		s->active |= LOCKMAP_ACT_IRQOFF;
 	if (lm_nmi_active(f))

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "kmodctl.h"
+#include "ksyms.h"
+#include "ksyms.h"
 #include "lockmap.h"
 #include "monitor.h"
 
@@ -59,18 +61,33 @@ static int monitor_start_buddy(struct monitor *m, const struct cell *c, bool req
 	return required ? rc : 0;
 }
 
+/* The probe compares hrtimer callbacks with apic_timer_fn, which is static in
+ * kvm.ko: its address comes from /proc/kallsyms (absent: kvm not loaded). */
 static int monitor_start_probe(struct monitor *m, bool required, char *err, size_t len)
 {
 	struct lockmap_probe req = { 0 };
-	int rc = kmodctl_ioctl(m->fd, LOCKMAP_IOC_PROBE_START, &req);
+	uint64_t fn = 0;
+	int rc = ksyms_lookup("/proc/kallsyms", "apic_timer_fn", &fn);
 
-	if (rc == 0) {
-		m->active |= LOCKMAP_ACT_PROBE;
-		return 0;
+	req.fn_addr = fn;
+
+	if (rc == -EPERM) {
+		snprintf(m->probe_note, sizeof(m->probe_note),
+			 "/proc/kallsyms shows apic_timer_fn at 0 (hidden by kernel.kptr_restrict = 2); set kernel.kptr_restrict = 1");
+	} else if (rc && rc != -ENOENT) {
+		snprintf(m->probe_note, sizeof(m->probe_note), "cannot read /proc/kallsyms: %s",
+			 strerror(-rc));
+	} else {
+		/* fn_addr 0 (kvm not loaded): the module answers -ENOENT */
+		rc = kmodctl_ioctl(m->fd, LOCKMAP_IOC_PROBE_START, &req);
+		if (rc == 0) {
+			m->active |= LOCKMAP_ACT_PROBE;
+			return 0;
+		}
+		snprintf(m->probe_note, sizeof(m->probe_note), "%s",
+			 rc == -ENOENT ? "apic_timer_fn not found: kvm is not loaded"
+				       : strerror(-rc));
 	}
-	snprintf(m->probe_note, sizeof(m->probe_note), "%s",
-		 rc == -ENOENT ? "apic_timer_fn not found: kvm is not loaded"
-			       : strerror(-rc));
 	if (required)
 		snprintf(err, len, "monitor.probe = on: %s", m->probe_note);
 	return required ? rc : 0;
@@ -143,6 +160,20 @@ void monitor_window_close(struct monitor *m, struct probe_summary *ps)
 	}
 }
 
+/* What the probe's handlers cost this cpu per apic_timer_fn call, in ns: the
+ * call's own handler, plus its share of the handlers run for every timer
+ * interrupt and every other hrtimer callback (costs timed by the module). */
+double monitor_probe_cost_ns(const struct lockmap_stats *s, const struct lockmap_cpu_stats *cs)
+{
+	double calls = (double)cs->probe_calls;
+
+	if (!calls)
+		return 0;
+	return ((double)s->probe_cost_call_ps +
+		(double)s->probe_cost_irq_ps * (double)cs->probe_timer_irqs / calls +
+		(double)s->probe_cost_other_ps * (double)cs->probe_other_expiries / calls) / 1000.0;
+}
+
 /* Per-cpu probe figures of the window. */
 static json_t *monitor_probe_json(const struct monitor *m)
 {
@@ -156,12 +187,14 @@ static json_t *monitor_probe_json(const struct monitor *m)
 			continue;
 		snprintf(k, sizeof(k), "%u", i);
 		json_object_set_new(cpus, k, json_pack(
-			"{s:I, s:f, s:I, s:I, s:I, s:I}", "calls", (json_int_t)cs->probe_calls,
+			"{s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:f}", "calls", (json_int_t)cs->probe_calls,
 			"calls_per_s", (double)cs->probe_calls * 1e9 / (double)m->window_ns,
 			"hrtimer_irqs", (json_int_t)cs->probe_hrtimer_irqs,
+			"timer_irqs", (json_int_t)cs->probe_timer_irqs,
 			"max_chain", (json_int_t)cs->probe_max_chain,
 			"max_lag_us", (json_int_t)(cs->probe_lag_max_ns / 1000),
-			"avg_lag_us", (json_int_t)(cs->probe_lag_total_ns / cs->probe_calls / 1000)));
+			"avg_lag_us", (json_int_t)(cs->probe_lag_total_ns / cs->probe_calls / 1000),
+			"cost_ns_per_call", monitor_probe_cost_ns(&m->window, cs)));
 	}
 	return cpus;
 }

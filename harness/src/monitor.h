@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "grid.h"
+#include "lockmap_uapi.h"
 
 struct monitor;
 
@@ -27,6 +28,8 @@ int monitor_start(const struct cell *c, struct monitor **out, char *err, size_t 
 void monitor_window_open(struct monitor *m);
 /* The window ends: take the probe's figures. */
 void monitor_window_close(struct monitor *m, struct probe_summary *ps);
+/* The probe handlers' cost per apic_timer_fn call on one cpu, in ns. */
+double monitor_probe_cost_ns(const struct lockmap_stats *s, const struct lockmap_cpu_stats *cs);
 /* Stop everything, describe it into out, free. NULL is a no-op. */
 void monitor_stop(struct monitor *m, json_t *out);
 

@@ -52,12 +52,9 @@ run_tests() {
   check "rmmod lockmap_inject" "rmmod lockmap_inject"
   check "module gone from /proc/modules" "! grep -q '^lockmap_inject ' /proc/modules"
   check "no lockmap thread after rmmod ($(lockmap_threads))" "[ \"\$(lockmap_threads)\" = 0 ]"
-  if [ -r /sys/kernel/debug/kprobes/list ]; then
-    check "no kprobe left after rmmod" \
-      "! grep -q 'apic_timer_fn\|hrtimer_interrupt' /sys/kernel/debug/kprobes/list"
-  else
-    echo "ok - no kprobe left after rmmod # SKIP debugfs not mounted"
-  fi
+  # A tracepoint probe left registered after rmmod would be called from the
+  # next timer interrupt into freed module text: give it a second to oops.
+  sleep 1
   check "no kernel WARNING, Oops or BUG during the tests" \
     "! dmesg | grep -q 'WARNING:\|Oops\|BUG:'"
   check "no NMI of unknown reason (the handler claims only its own)" \
