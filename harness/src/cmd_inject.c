@@ -13,23 +13,34 @@
 #include "lockmap.h"
 #include "profile.h"
 
-/* Injectors that act on the host alone; pause and throttle act on guests. */
-static bool inject_by_hand(const struct injector_ops *in)
+/* "a, b, c": the injectors a person can run by hand, those the registry
+ * flags INJ_BY_HAND (they act on the host alone). */
+static const char *inject_kinds(char *buf, size_t len)
 {
-	return !strcmp(in->name, "irqoff") || !strcmp(in->name, "nmi") ||
-	       !strcmp(in->name, "stress");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nr_injectors && n < len; i++) {
+		if (injector_by_hand(injectors[i]))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+					      injectors[i]->name);
+	}
+	return buf;
 }
 
 static void inject_usage(FILE *f)
 {
+	char kinds[256];
+
 	fprintf(f, "usage: lockmap inject KIND [--for DURATION] [--KEY VALUE ...]\n\n"
 		   "One injection on this host, by hand; prints what the injector measured.\n"
+		   "KIND is one of: %s.\n"
 		   "It runs for --for (default 10s) or until ^C. The keys are those of the\n"
-		   "profile section [inject.KIND]:\n");
+		   "profile section [inject.KIND]:\n", inject_kinds(kinds, sizeof(kinds)));
 	for (size_t i = 0; i < nr_injectors; i++) {
 		const struct injector_ops *in = injectors[i];
 
-		if (!inject_by_hand(in))
+		if (!injector_by_hand(in))
 			continue;
 		fprintf(f, "\n  %s: %s\n", in->name, in->help);
 		for (size_t k = 0; k < in->nkeys; k++)
@@ -59,9 +70,11 @@ int cmd_inject(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_CLEAN;
 	}
 	in = injector_find(argv[1]);
-	if (!in || !inject_by_hand(in)) {
-		lm_err("inject: '%s' is not an injector that runs by hand (irqoff, nmi, stress)",
-		       argv[1]);
+	if (!in || !injector_by_hand(in)) {
+		char kinds[256];
+
+		lm_err("inject: '%s' is not an injector that runs by hand (%s)", argv[1],
+		       inject_kinds(kinds, sizeof(kinds)));
 		return EXIT_USAGE;
 	}
 	/* The options become a profile section, so they are checked exactly as

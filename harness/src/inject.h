@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Injectors: host-side delays. One file per injector fills a struct
- * injector_ops; injectors[] in registry.c lists them. A profile section
- * [inject.NAME] turns an injector on for every cell of the profile. */
+ * injector_ops; its line in registry.c lists it in injectors[], with its
+ * INJ_* flags. A profile section [inject.NAME] turns an injector on for every
+ * cell of the profile. */
 #ifndef LOCKMAP_INJECT_H
 #define LOCKMAP_INJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -40,8 +42,14 @@ struct injector_ops {
 	void (*describe)(struct inject_ctx *ic, json_t *out);
 };
 
+/* Flags of an injector's line in registry.c. */
+enum {
+	INJ_BY_HAND = 1 << 0,	/* acts on the host alone: `lockmap inject` runs it */
+};
+
 extern const struct injector_ops *const injectors[];
 extern const size_t nr_injectors;
 const struct injector_ops *injector_find(const char *name);
+bool injector_by_hand(const struct injector_ops *in);
 
 #endif
