@@ -16,6 +16,7 @@
 #include "hostknobs.h"
 #include "inject.h"
 #include "kmodctl.h"
+#include "ksyms.h"
 #include "labimage.h"
 #include "launch.h"
 #include "lockmap.h"
@@ -259,20 +260,21 @@ static enum check_state check_kmod(char *msg, size_t len, char *fix, size_t flen
 	return CHECK_NOTE;
 }
 
-/* The apic_timer_fn probe needs kvm loaded (its symbol in kallsyms). */
+/* The apic_timer_fn probe needs kvm loaded: the module compares hrtimer
+ * callbacks with apic_timer_fn's address from /proc/kallsyms. */
 static enum check_state check_probe(char *msg, size_t len, char *fix, size_t flen)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512];
-	bool found = false;
+	uint64_t addr;
+	int rc = ksyms_lookup("/proc/kallsyms", "apic_timer_fn", &addr);
 
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, " apic_timer_fn") != NULL;
-	if (f)
-		fclose(f);
-	if (found) {
-		snprintf(msg, len, "apic_timer_fn is in /proc/kallsyms: the probe can attach");
+	if (rc == 0) {
+		snprintf(msg, len, "apic_timer_fn is in /proc/kallsyms: the probe (tracepoints hrtimer_expire_entry, local_timer_entry/exit) can run");
 		return CHECK_OK;
+	}
+	if (rc == -EPERM) {
+		snprintf(msg, len, "/proc/kallsyms hides addresses (kernel.kptr_restrict = 2): the probe cannot tell apic_timer_fn");
+		snprintf(fix, flen, "sysctl kernel.kptr_restrict=1");
+		return CHECK_MISSING;
 	}
 	snprintf(msg, len, "apic_timer_fn not in /proc/kallsyms (kvm not loaded): no probe here");
 	snprintf(fix, flen, "modprobe kvm_intel (or kvm_amd)");
