@@ -316,9 +316,16 @@ static const struct pattern patterns[] = {
 	  "^perf: interrupt took too long \\([0-9]+ > [0-9]+\\), lowering "
 	  "kernel\\.perf_event_max_sample_rate to [0-9]+$", ex_none, NULL, false },
 
-	/* kernel/hung_task.c check_hung_task() */
+	/* kernel/hung_task.c check_hung_task(), later hung_task_info() (4.19+;
+	 * from 7.1 only for a task that is not in I/O wait) */
 	{ EV_HUNG_TASK, "blocked for more than",
 	  "^INFO: task (.+):([0-9]+) blocked for more than [0-9]+ seconds\\.$",
+	  ex_hung_task, NULL, false },
+	/* the same for a task in I/O wait (task_struct.in_iowait), 7.1+:
+	 * "INFO: task %s:%d blocked%s for more than %ld seconds." with
+	 * " in I/O wait" as the middle %s */
+	{ EV_HUNG_TASK, "blocked in I/O wait for more than",
+	  "^INFO: task (.+):([0-9]+) blocked in I/O wait for more than [0-9]+ seconds\\.$",
 	  ex_hung_task, NULL, false },
 
 	/* kernel/time/clocksource.c clocksource_watchdog(), pr_fmt "clocksource: " */

@@ -336,6 +336,44 @@ static void test_small_kinds_fields(void **state)
 	assert_string_equal(ev.reason, "VFS: Unable to mount root fs on unknown-block(0,0)");
 }
 
+/* Both hung-task forms of kernel/hung_task.c: "blocked for more than" and,
+ * for a task in I/O wait, "blocked in I/O wait for more than" (7.1+). */
+static void test_hung_task_forms(void **state)
+{
+	static const struct {
+		const char *line, *msg, *comm;
+		int pid;
+		bool has_t;
+	} cases[] = {
+		{ "[ 1093.517204] INFO: task udevd:5612 blocked in I/O wait for more than 143 seconds.",
+		  "INFO: task udevd:5612 blocked in I/O wait for more than 143 seconds.", "udevd", 5612,
+		  true },
+		{ "3,4117,1093536012,-;INFO: task kworker/u8:3:217 blocked in I/O wait for more than "
+		  "122 seconds.", "INFO: task kworker/u8:3:217 blocked in I/O wait for more than 122 "
+		  "seconds.", "kworker/u8:3", 217, true },
+		{ "INFO: task CPU 0/KVM:6119 blocked in I/O wait for more than 120 seconds.",
+		  "INFO: task CPU 0/KVM:6119 blocked in I/O wait for more than 120 seconds.",
+		  "CPU 0/KVM", 6119, false },
+		/* the older form, still printed for a task not in I/O wait */
+		{ "[ 1093.536012] INFO: task CPU 1/KVM:6120 blocked for more than 147 seconds.",
+		  "INFO: task CPU 1/KVM:6120 blocked for more than 147 seconds.", "CPU 1/KVM", 6120,
+		  true },
+	};
+	struct event ev;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (!classify_line(cases[i].line, &ev))
+			fail_msg("case %zu not classified: %s", i, cases[i].line);
+		assert_int_equal(ev.kind, EV_HUNG_TASK);
+		assert_string_equal(ev.line, cases[i].msg);
+		assert_string_equal(ev.comm, cases[i].comm);
+		assert_int_equal(ev.pid, cases[i].pid);
+		assert_int_equal(ev.cpu, -1);
+		assert_int_equal(ev.has_t, cases[i].has_t);
+	}
+}
+
 /* Out-of-range numbers are no event rather than a wrapped value. */
 static void test_numbers_out_of_range(void **state)
 {
@@ -414,6 +452,11 @@ static void test_negatives(void **state)
 		"---[ end Kernel panic - not syncing: Fatal exception ]---",
 		"[  655.321436] ---[ end Kernel panic - not syncing: Hard LOCKUP ]---",
 		"echo: INFO: task foo:12 blocked for more than 120 seconds.",
+		"echo: INFO: task udevd:5612 blocked in I/O wait for more than 143 seconds.",
+		"INFO: task udevd:5612 blocked in I/O wait for more than 143 seconds",
+		"INFO: task udevd:5612 blocked in I/O wait for more than seconds.",
+		"INFO: task udevd blocked in I/O wait for more than 143 seconds.",
+		"INFO: task udevd:99999999999 blocked in I/O wait for more than 143 seconds.",
 		"INFO: task foo:12 is blocked on a mutex likely owned by task bar:13.",
 		"kvm: vcpu 0: requested lapic timer restore with starting count register 0x390=1000 "
 		"(4000 ns) > initial count (1000 ns). Using initial count to start timer.",
@@ -689,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_rcu_stall_fields),
 		cmocka_unit_test(test_rcu_stall_cpu_from_trace),
 		cmocka_unit_test(test_small_kinds_fields),
+		cmocka_unit_test(test_hung_task_forms),
 		cmocka_unit_test(test_numbers_out_of_range),
 		cmocka_unit_test(test_prefix_forms),
 		cmocka_unit_test(test_negatives),
