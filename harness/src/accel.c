@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The KVM probe: boot tickguest under KVM and wait for its first line. Some
- * machines expose a /dev/kvm that cannot run ordinary guests (QEMU fails with
- * "failed to set MSR" or spins in the guest forever), so only a guest that
- * prints something proves KVM works (LAB-NOTES.md "The machine's own KVM"). */
+/* The KVM probe: boot tickguest under KVM and wait for its tick reports. Some
+ * machines expose a /dev/kvm that cannot run ordinary guests: QEMU fails with
+ * "failed to set MSR", spins in the guest forever, or runs tickguest up to its
+ * banner and then stops it with "KVM internal error" (emulation failure at its
+ * first iret). So only a guest that ticks proves KVM works for lockmap
+ * (LAB-NOTES.md "The machine's own KVM"). */
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/kvm.h>
@@ -67,6 +69,62 @@ void qemu_log_tail(const char *path, char *buf, size_t len)
 	}
 }
 
+
+/* The first line of text that starts with prefix, copied without its end. */
+static bool qemu_text_line(const char *text, const char *prefix, char *buf, size_t len)
+{
+	for (const char *p = text; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (!strncmp(p, prefix, strlen(prefix))) {
+			while (n && p[n - 1] == '\r')
+				n--;
+			snprintf(buf, len, "%.*s", (int)n, p);
+			return true;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+bool qemu_text_kvm_error(const char *text, char *buf, size_t len)
+{
+	char head[160], eip[160] = "";
+	bool emul;
+
+	if (!qemu_text_line(text, "KVM internal error", head, sizeof(head)))
+		return false;
+	emul = qemu_text_line(text, "emulation failure", eip, sizeof(eip));
+	/* "EIP=0010012e EFL=..." (32-bit guest) or "RIP=..." (64-bit) */
+	if (!qemu_text_line(text, "EIP=", eip, sizeof(eip)) &&
+	    !qemu_text_line(text, "RIP=", eip, sizeof(eip)))
+		eip[0] = '\0';
+	eip[strcspn(eip, " ")] = '\0';
+	snprintf(buf, len, "QEMU: %s%s%s%s", head, emul ? " (emulation failure)" : "",
+		 eip[0] ? " at " : "", eip);
+	return true;
+}
+
+bool qemu_log_kvm_error(const char *path, char *buf, size_t len)
+{
+	char text[16384];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	/* QEMU prints the error and the register dump once, then stops. */
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	if (!strstr(text, "KVM internal error"))
+		return false;
+	return qemu_text_kvm_error(text, buf, len);
+}
+
 /* Is /dev/kvm there, openable and a KVM device? */
 static int accel_check_dev(char *why, size_t len)
 {
@@ -93,9 +151,15 @@ static int accel_check_dev(char *why, size_t len)
 	return 0;
 }
 
+/* Tick reports a guest must print, with ticks counted, before KVM counts as
+ * running guests: a banner alone is not proof (one paravirtual KVM runs
+ * tickguest up to its banner and then fails at its first iret). */
+#define ACCEL_FIT_REPORTS 2
+
 /* One boot of tickguest under KVM with the given -cpu model. Returns 0 when
- * the banner came, else the probe's error with why filled. *msr_fail is set
- * when QEMU gave up at once on an MSR the CPU model asked for. */
+ * the guest ticked (ACCEL_FIT_REPORTS reports, ticks > 0), else the probe's
+ * error with why filled. *msr_fail is set when QEMU gave up at once on an
+ * MSR the CPU model asked for. */
 static int accel_boot(const char *dir, const char *kernel, const char *cpu,
 		      int timeout_ms, bool *msr_fail, char *why, size_t len)
 {
@@ -106,7 +170,7 @@ static int accel_boot(const char *dir, const char *kernel, const char *cpu,
 		QEMU_BIN, "-name", "lockmap-kvmprobe", "-accel", "kvm",
 		"-cpu", (char *)cpu, "-m", "32", "-nodefaults", "-display", "none",
 		"-no-reboot", "-no-user-config", "-kernel", (char *)kernel,
-		"-append", "period_us=1000 report_ms=200 duration_s=2",
+		"-append", "period_us=1000 report_ms=200 duration_s=5",
 		"-chardev", chardev,
 		"-device", "isa-debugcon,chardev=dbg,iobase=0xe9",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
@@ -115,7 +179,7 @@ static int accel_boot(const char *dir, const char *kernel, const char *cpu,
 	struct spawn_opts so = { .stdout_path = log, .stdout_fd = -1, .new_pgrp = true };
 	struct guest g = { .out_path = out };
 	int64_t t0 = now_ns(), end = t0 + (int64_t)timeout_ms * NSEC_PER_MSEC;
-	char tail[512];
+	char tail[512], kvm_err[256] = "";
 	int rc, status = 0;
 	pid_t pid;
 
@@ -127,14 +191,21 @@ static int accel_boot(const char *dir, const char *kernel, const char *cpu,
 		snprintf(why, len, "cannot start %s: %s", QEMU_BIN, strerror(-rc));
 		goto out;
 	}
+	/* Every report counts, from the first one. */
+	guest_metrics_open(&g.metrics);
 	rc = -ETIMEDOUT;
 	while (now_ns() < end && !lm_stop_requested) {
 		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };
 		int exited = spawn_poll(pid, &status);
 
 		guest_read_output(&g, NULL, NULL);
-		if (g.metrics.banner_seen) {
+		if (g.metrics.nreports >= ACCEL_FIT_REPORTS && g.metrics.last.ticks > 0) {
 			rc = 0;
+			break;
+		}
+		/* QEMU stays alive after a KVM internal error: read its log. */
+		if (qemu_log_kvm_error(log, kvm_err, sizeof(kvm_err))) {
+			rc = -EIO;
 			break;
 		}
 		if (exited != 0) {
@@ -148,8 +219,12 @@ static int accel_boot(const char *dir, const char *kernel, const char *cpu,
 		(void)spawn_stop(pid, 500);
 	qemu_log_tail(log, tail, sizeof(tail));
 	if (rc == 0) {
-		snprintf(why, len, "KVM ran tickguest (-cpu %s): banner after %lld ms",
-			 cpu, (long long)((now_ns() - t0) / NSEC_PER_MSEC));
+		snprintf(why, len, "KVM ran tickguest (-cpu %s): %u tick reports, %llu ticks, after %lld ms",
+			 cpu, g.metrics.nreports, (unsigned long long)g.metrics.last.ticks,
+			 (long long)((now_ns() - t0) / NSEC_PER_MSEC));
+	} else if (kvm_err[0]) {
+		snprintf(why, len, "/dev/kvm is present but this KVM cannot run tickguest (-cpu %s): %s, after the guest %s (this KVM cannot run ordinary guests)",
+			 cpu, kvm_err, g.metrics.banner_seen ? "printed its banner" : "started");
 	} else if (rc == -EIO) {
 		*msr_fail = strstr(tail, "failed to set MSR") != NULL;
 		snprintf(why, len, "/dev/kvm is present but QEMU -accel kvm -cpu %s exited at once (status %d)%s%s",
@@ -159,8 +234,10 @@ static int accel_boot(const char *dir, const char *kernel, const char *cpu,
 		rc = -EINTR;
 		snprintf(why, len, "interrupted");
 	} else {
-		snprintf(why, len, "/dev/kvm is present but a guest under QEMU -accel kvm -cpu %s printed nothing within %d ms (this KVM cannot run ordinary guests)%s%s",
-			 cpu, timeout_ms, tail[0] ? "; QEMU said: " : "", tail);
+		snprintf(why, len, "/dev/kvm is present but a guest under QEMU -accel kvm -cpu %s %s within %d ms (this KVM cannot run ordinary guests)%s%s",
+			 cpu, !g.metrics.banner_seen ? "printed nothing" :
+			 g.metrics.nreports ? "reported no ticks" : "printed its banner but no tick report",
+			 timeout_ms, tail[0] ? "; QEMU said: " : "", tail);
 	}
 out:
 	(void)unlink(out);

@@ -75,8 +75,20 @@ static void cell_journal_guest_exit(struct cell_run *r, struct guest *g)
 		json_object_set_new(rec, "exit_code", json_integer(WEXITSTATUS(st)));
 	else if (WIFSIGNALED(st))
 		json_object_set_new(rec, "signal", json_integer(WTERMSIG(st)));
+	if (g->exit_why[0])
+		json_object_set_new(rec, "why", json_string(g->exit_why));
 	json_object_set_new(rec, "log", json_string(g->vmm_log ? g->vmm_log : ""));
 	(void)journal_append(r->ctx.journal, rec, true);
+}
+
+/* What the VMM said of the first guest it stopped (a KVM internal error),
+ * or NULL. */
+static const char *cell_exit_why(const struct cell_run *r)
+{
+	for (size_t i = 0; i < r->ctx.nguests; i++)
+		if (r->ctx.guests[i].exit_why[0])
+			return r->ctx.guests[i].exit_why;
+	return NULL;
 }
 
 /* Notice guests whose VMM exited on its own, and journal each once. */
@@ -373,7 +385,8 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 	rc = r.ctx.launcher->start(&r.ctx);
 	if (rc) {
 		cell_set_error(res, "%s launcher could not start %zu guests: %s (see %s/)",
-			       r.ctx.launcher->name, r.ctx.nguests, strerror(-rc), dir);
+			       r.ctx.launcher->name, r.ctx.nguests,
+			       cell_exit_why(&r) ? cell_exit_why(&r) : strerror(-rc), dir);
 		goto out_guests;
 	}
 
@@ -433,8 +446,9 @@ out_guests:
 	if (r.ctx.launcher->stop(&r.ctx) < 0)
 		cell_set_error(res, "guests did not stop cleanly");
 	if (res->guests_died)
-		cell_set_error(res, "%d guest(s) exited during the cell (see guest_exit in the journal)",
-			       res->guests_died);
+		cell_set_error(res, "%d guest(s) exited during the cell%s%s (see guest_exit in the journal)",
+			       res->guests_died, cell_exit_why(&r) ? ": " : "",
+			       cell_exit_why(&r) ? cell_exit_why(&r) : "");
 	if (hostknobs_restore(hk) < 0)
 		cell_set_error(res, "host knobs could not all be restored: run `lockmap check --restore`");
 out_kmsg:

@@ -86,10 +86,15 @@ static enum check_state check_kvm(char *msg, size_t len, char *fix, size_t flen)
 		snprintf(msg, len, "KVM runs guests here (%s)", why);
 		return CHECK_OK;
 	}
-	snprintf(msg, len, "KVM cannot run a guest here: %s; guests will run under TCG "
+	snprintf(msg, len, "KVM is not fit for lockmap here: %s; guests will run under TCG "
 		 "(emulated timing, slower)", why);
-	snprintf(fix, flen, "on a KVM host: modprobe kvm_intel (or kvm_amd), and check "
-		 "virtualization is enabled in the firmware");
+	if (rc == -ENOENT || rc == -EACCES)
+		snprintf(fix, flen, "on a KVM host: modprobe kvm_intel (or kvm_amd), and check "
+			 "virtualization is enabled in the firmware");
+	else
+		snprintf(fix, flen, "this /dev/kvm (paravirtual, or a nested KVM without what a "
+			 "guest needs) cannot run guests: run lockmap on a host with hardware "
+			 "virtualization, or as a lab (lockmap lab) under TCG");
 	return CHECK_NOTE;
 }
 

@@ -27,6 +27,8 @@ struct guest {
 	bool exited;		/* the VMM exited (by itself or stopped) */
 	bool exit_journaled;	/* cell.c: its exit was journaled */
 	int exit_status;	/* wait status, when exited */
+	char exit_why[256];	/* why the VMM stopped the guest, when it said (e.g. a KVM
+				 * internal error); "" otherwise */
 	struct guest_metrics metrics;
 	void *priv;		/* the launcher's own per-guest state */
 };

@@ -29,6 +29,7 @@ struct qemu_guest {
 	struct spawn_argv argv;
 	int pins[64];		/* host cpu of each vCPU, -1 when not pinned */
 	char version[32];	/* QEMU's, from the QMP greeting */
+	off_t log_seen;		/* size of the QEMU log when last scanned */
 };
 
 static void qg_free(struct qemu_guest *qg)
@@ -137,9 +138,29 @@ static void qemu_report_failure(struct guest *g, const char *what)
 {
 	char tail[512];
 
+	/* The KVM error line says it all; the log's tail is a register dump. */
+	if (g->exit_why[0] && !strcmp(what, g->exit_why)) {
+		lm_err("guest %d: %s (QEMU log: %s)", g->index, what, g->vmm_log);
+		return;
+	}
 	qemu_log_tail(g->vmm_log, tail, sizeof(tail));
 	lm_err("guest %d: %s%s%s (QEMU log: %s)", g->index, what,
 	       tail[0] ? "; QEMU said: " : "", tail, g->vmm_log);
+}
+
+/* QEMU stops a guest that hits a KVM internal error and stays alive, so the
+ * process does not tell: scan its log when it grew. True once, with the
+ * line in g->exit_why. */
+static bool qemu_kvm_error(struct guest *g)
+{
+	struct qemu_guest *qg = g->priv;
+	struct stat st;
+
+	if (!qg || g->exit_why[0] || !g->vmm_log || stat(g->vmm_log, &st) ||
+	    st.st_size == qg->log_seen)
+		return false;
+	qg->log_seen = st.st_size;
+	return qemu_log_kvm_error(g->vmm_log, g->exit_why, sizeof(g->exit_why));
 }
 
 /* Reap g if it exited; true when it has. */
@@ -351,6 +372,10 @@ static int qemu_wait_banners(struct cell_ctx *ctx, int64_t deadline)
 			char what[320];
 
 			guest_read_output(g, NULL, NULL);
+			if (qemu_kvm_error(g)) {
+				qemu_report_failure(g, g->exit_why);
+				return -EIO;
+			}
 			if (g->metrics.error[0]) {
 				bool no_tscdl = strstr(g->metrics.error, "no-tsc-deadline");
 
@@ -454,6 +479,14 @@ static int qemu_poll(struct cell_ctx *ctx)
 
 		if (g->pid > 0 && qemu_reap(g))
 			n++;
+		if (g->pid > 0 && qemu_kvm_error(g)) {
+			/* The guest is dead for good: end its QEMU like an exit. */
+			lm_err("guest %d: %s (QEMU log: %s)", g->index, g->exit_why, g->vmm_log);
+			g->exit_status = spawn_stop(g->pid, 500);
+			g->pid = 0;
+			g->exited = true;
+			n++;
+		}
 		if (!qg || !qg->qmp)
 			continue;
 		/* Drain QMP events so they do not pile up in QEMU's monitor. */
