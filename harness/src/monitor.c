@@ -63,14 +63,14 @@ static int monitor_start_buddy(struct monitor *m, const struct cell *c, bool req
 
 /* The probe compares hrtimer callbacks with apic_timer_fn, which is static in
  * kvm.ko: its address comes from /proc/kallsyms (absent: kvm not loaded). */
-static int monitor_start_probe(struct monitor *m, bool required, char *err, size_t len)
+static int monitor_start_probe(struct monitor *m, const char *mode, char *err, size_t len)
 {
-	struct lockmap_probe req = { 0 };
+	struct lockmap_probe req = { .flags = !strcmp(mode, "timed") ? LOCKMAP_PROBE_TIME : 0 };
+	bool required = strcmp(mode, "auto") != 0;
 	uint64_t fn = 0;
 	int rc = ksyms_lookup("/proc/kallsyms", "apic_timer_fn", &fn);
 
 	req.fn_addr = fn;
-
 	if (rc == -EPERM) {
 		snprintf(m->probe_note, sizeof(m->probe_note),
 			 "/proc/kallsyms shows apic_timer_fn at 0 (hidden by kernel.kptr_restrict = 2); set kernel.kptr_restrict = 1");
@@ -89,7 +89,7 @@ static int monitor_start_probe(struct monitor *m, bool required, char *err, size
 				       : strerror(-rc));
 	}
 	if (required)
-		snprintf(err, len, "monitor.probe = on: %s", m->probe_note);
+		snprintf(err, len, "monitor.probe = %s: %s", mode, m->probe_note);
 	return required ? rc : 0;
 }
 
@@ -100,7 +100,7 @@ int monitor_start(const struct cell *c, struct monitor **out, char *err, size_t 
 	bool want_buddy = !strcmp(buddy, "on") ||
 			  (!strcmp(buddy, "auto") && !monitor_kernel_nmi_watchdog());
 	bool want_probe = strcmp(probe, "off") != 0;
-	bool required = !strcmp(buddy, "on") || !strcmp(probe, "on");
+	bool required = !strcmp(buddy, "on") || !strcmp(probe, "on") || !strcmp(probe, "timed");
 	struct monitor *m = calloc(1, sizeof(*m));
 	char why[512];
 	int rc = 0;
@@ -126,7 +126,7 @@ int monitor_start(const struct cell *c, struct monitor **out, char *err, size_t 
 	if (want_buddy)
 		rc = monitor_start_buddy(m, c, !strcmp(buddy, "on"), err, len);
 	if (!rc && want_probe)
-		rc = monitor_start_probe(m, !strcmp(probe, "on"), err, len);
+		rc = monitor_start_probe(m, probe, err, len);
 	return rc;
 }
 
@@ -178,23 +178,34 @@ double monitor_probe_cost_ns(const struct lockmap_stats *s, const struct lockmap
 static json_t *monitor_probe_json(const struct monitor *m)
 {
 	json_t *cpus = json_object();
+	double win_s = (double)m->window_ns / 1e9;
 
 	for (unsigned i = 0; i < m->window.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
 		const struct lockmap_cpu_stats *cs = &m->window.cpu[i];
+		json_t *o;
 		char k[16];
 
 		if (!cs->probe_calls)
 			continue;
 		snprintf(k, sizeof(k), "%u", i);
-		json_object_set_new(cpus, k, json_pack(
-			"{s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:f}", "calls", (json_int_t)cs->probe_calls,
-			"calls_per_s", (double)cs->probe_calls * 1e9 / (double)m->window_ns,
-			"hrtimer_irqs", (json_int_t)cs->probe_hrtimer_irqs,
-			"timer_irqs", (json_int_t)cs->probe_timer_irqs,
-			"max_chain", (json_int_t)cs->probe_max_chain,
-			"max_lag_us", (json_int_t)(cs->probe_lag_max_ns / 1000),
-			"avg_lag_us", (json_int_t)(cs->probe_lag_total_ns / cs->probe_calls / 1000),
-			"cost_ns_per_call", monitor_probe_cost_ns(&m->window, cs)));
+		o = json_pack("{s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
+			      "calls", (json_int_t)cs->probe_calls,
+			      "calls_per_s", (double)cs->probe_calls / win_s,
+			      "hrtimer_irqs", (json_int_t)cs->probe_hrtimer_irqs,
+			      "timer_irqs", (json_int_t)cs->probe_timer_irqs,
+			      "max_chain", (json_int_t)cs->probe_max_chain,
+			      "max_lag_us", (json_int_t)(cs->probe_lag_max_ns / 1000),
+			      "avg_lag_us", (json_int_t)(cs->probe_lag_total_ns / cs->probe_calls / 1000),
+			      "cost_ns_per_call", monitor_probe_cost_ns(&m->window, cs));
+		/* [monitor] probe = timed: the call's own cost and the share of
+		 * the cpu spent in timer interrupts */
+		if (o && cs->probe_fn_timed) {
+			json_object_set_new(o, "fn_ns_avg", json_real((double)cs->probe_fn_ns_total /
+								 (double)cs->probe_fn_timed));
+			json_object_set_new(o, "timer_irq_ms_per_s",
+					    json_real((double)cs->probe_irq_ns_total / 1e6 / win_s));
+		}
+		json_object_set_new(cpus, k, o);
 	}
 	return cpus;
 }
