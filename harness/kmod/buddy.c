@@ -64,6 +64,9 @@ static enum hrtimer_restart lm_buddy_fn(struct hrtimer *t)
 	unsigned long hb;
 
 	WRITE_ONCE(b->heartbeat, b->heartbeat + 1);
+	/* the stack the watched cpu saved in NMI context: printed here, by a
+	 * cpu that is not stuck */
+	lm_nmi_print_backtrace(b->watch);
 	hb = READ_ONCE(lm_buddy[b->watch].heartbeat);
 	if (hb != b->seen) {
 		b->seen = hb;
@@ -132,10 +135,14 @@ void lm_buddy_stop(struct lm_file *f)
 	if (!f->buddy)
 		return;
 	lm_buddy_disarm();
-	for (cpu = 0; cpu < LOCKMAP_MAX_CPUS; cpu++)
-		if (lm_buddy_mask & BIT_ULL(cpu))
-			pr_info("buddy: end cpu %u: %llu hard lockups reported\n",
-				cpu, READ_ONCE(f->stats[cpu].buddy_reports));
+	for (cpu = 0; cpu < LOCKMAP_MAX_CPUS; cpu++) {
+		if (!(lm_buddy_mask & BIT_ULL(cpu)))
+			continue;
+		/* a stack saved after the last heartbeat check */
+		lm_nmi_print_backtrace(cpu);
+		pr_info("buddy: end cpu %u: %llu hard lockups reported\n",
+			cpu, READ_ONCE(f->stats[cpu].buddy_reports));
+	}
 	lm_nmi_handler_put();
 	mutex_lock(&lm_lock);
 	lm_buddy_owner = NULL;

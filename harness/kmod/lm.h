@@ -73,7 +73,10 @@ bool lm_nmi_active(struct lm_file *f);
 /* The shared NMI handler: storms and buddy backtraces hold a reference. */
 int lm_nmi_handler_get(void);
 void lm_nmi_handler_put(void);
+/* Ask cpu for its stack by NMI; the handler only saves it. */
 void lm_nmi_request_backtrace(unsigned int cpu);
+/* Print the stack cpu saved, if any, from the calling cpu. */
+void lm_nmi_print_backtrace(unsigned int cpu);
 
 int lm_buddy_start(struct lm_file *f, const struct lockmap_buddy *req);
 void lm_buddy_stop(struct lm_file *f);

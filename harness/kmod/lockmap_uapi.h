@@ -34,6 +34,12 @@ struct lockmap_irqoff {
 	__u64 interval_ns;
 	__u32 count;
 	__u32 flags;		/* must be 0 */
+	/* before each section, keep the cpu busy this long at the lowest
+	 * priority (nice 19, interrupts on), so the section does not start on a
+	 * cpu that has just left idle: leaving NOHZ idle touches the kernel's
+	 * soft-lockup watchdog, which then excuses the next watchdog period and
+	 * hides the section's soft lockup. 0: sleep right up to the section. */
+	__u64 lead_in_ns;
 };
 
 /*

@@ -23,6 +23,8 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/kallsyms.h>
+#include <linux/uaccess.h>
 #include <linux/timekeeping.h>
 #include <asm/apic.h>
 #include <asm/nmi.h>
@@ -47,10 +49,22 @@ struct lm_nmi {
 	u64 res_total_ns[LOCKMAP_MAX_CPUS];
 };
 
+/* Stack words of a stuck cpu kept for the buddy to print. */
+#define LM_BT_WORDS		128
+/* Most of them printed (those that name kernel text). */
+#define LM_BT_PRINT		24
+
 /* Per target cpu, read by the NMI handler. */
 static struct lm_nmi_cpu {
 	atomic_t pending;		/* storm NMIs sent, not yet handled */
 	atomic_t backtrace;		/* buddy asked for a backtrace */
+	/* a copy of the stack taken in NMI context, printed by another cpu:
+	 * 1 while bt_ip/bt_words/bt_nr are valid */
+	atomic_t bt_ready;
+	unsigned int bt_nr;
+	unsigned long bt_ip;
+	u64 bt_save_ns;			/* what saving it cost, in NMI context */
+	unsigned long bt_words[LM_BT_WORDS];
 	struct lm_nmi *storm;		/* storm owning this cpu, or NULL */
 	u64 residency_ns;
 } lm_nmi_cpus[LOCKMAP_MAX_CPUS];
@@ -96,6 +110,23 @@ static void lm_nmi_record(struct lm_nmi *nm, unsigned int cpu, u64 d)
 		lm_stat_set(st->nmi_residency_max_ns, d);
 }
 
+/* Copy the words above the interrupted stack pointer, up to the end of its
+ * stack (THREAD_SIZE aligned), for lm_nmi_print_backtrace(). NMI context. */
+static void lm_nmi_save_stack(struct lm_nmi_cpu *nc, struct pt_regs *regs)
+{
+	unsigned long sp = kernel_stack_pointer(regs);
+	unsigned long end = ALIGN(sp + 1, THREAD_SIZE);
+	size_t len = min_t(size_t, end - sp, sizeof(nc->bt_words));
+	u64 t0 = ktime_get_mono_fast_ns();
+
+	nc->bt_ip = instruction_pointer(regs);
+	nc->bt_nr = 0;
+	if (!user_mode(regs) && !copy_from_kernel_nofault(nc->bt_words, (void *)sp, len))
+		nc->bt_nr = len / sizeof(unsigned long);
+	nc->bt_save_ns = ktime_get_mono_fast_ns() - t0;
+	atomic_set_release(&nc->bt_ready, 1);
+}
+
 static int lm_nmi_handler(unsigned int type, struct pt_regs *regs)
 {
 	unsigned int cpu = smp_processor_id();
@@ -105,9 +136,20 @@ static int lm_nmi_handler(unsigned int type, struct pt_regs *regs)
 	if (cpu >= LOCKMAP_MAX_CPUS)
 		return NMI_DONE;
 	nc = &lm_nmi_cpus[cpu];
+	/*
+	 * Only save the stack here. Printing from the stuck cpu, as dump_stack()
+	 * did, defers the console output to an irq_work that runs on this cpu
+	 * as soon as its interrupts are back, before its timer interrupt; the
+	 * serial console's write then touches this cpu's soft-lockup watchdog
+	 * (touch_nmi_watchdog()) and the kernel never reports the soft lockup.
+	 * dump_stack() also kept the cpu 11 ms in NMI context under TCG, and an
+ * unwind (stack_trace_save) 2 ms: over the kernel's 1 ms "NMI handler took
+ * too long" line, an nmi_slow event that lockmap itself would have caused.
+ * A copy of the stack words is a few microseconds.
+	 */
 	if (atomic_xchg(&nc->backtrace, 0)) {
-		pr_emerg("buddy: NMI backtrace for cpu %u\n", cpu);
-		dump_stack();
+		if (!atomic_read(&nc->bt_ready))
+			lm_nmi_save_stack(nc, regs);
 		ret = NMI_HANDLED;
 	}
 	if (atomic_dec_if_positive(&nc->pending) >= 0) {
@@ -154,6 +196,32 @@ void lm_nmi_request_backtrace(unsigned int cpu)
 {
 	atomic_set(&lm_nmi_cpus[cpu].backtrace, 1);
 	apic->send_IPI(cpu, NMI_VECTOR);
+}
+
+void lm_nmi_print_backtrace(unsigned int cpu)
+{
+	struct lm_nmi_cpu *nc = &lm_nmi_cpus[cpu];
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned int i, shown = 0;
+
+	if (!atomic_read_acquire(&nc->bt_ready))
+		return;
+	pr_emerg("buddy: NMI backtrace for cpu %u (at %pS), printed by cpu %u; saved in %llu ns\n",
+		 cpu, (void *)nc->bt_ip, smp_processor_id(), nc->bt_save_ns);
+	/* Like the kernel's unreliable frames ("? "): stack words that name
+	 * kernel text, innermost first. */
+	for (i = 0; i < nc->bt_nr && shown < LM_BT_PRINT; i++) {
+		unsigned long w = nc->bt_words[i];
+
+		if (w < __START_KERNEL_map)
+			continue;
+		sprint_symbol(sym, w);
+		if (!strncmp(sym, "0x", 2))
+			continue;
+		pr_emerg(" ? %s\n", sym);
+		shown++;
+	}
+	atomic_set(&nc->bt_ready, 0);
 }
 
 /* One NMI to every target cpu. */

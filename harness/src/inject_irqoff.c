@@ -23,6 +23,12 @@ static const struct pspec irqoff_keys[] = {
 	  "start-to-start time of the sections; 0: one section per cpu" },
 	{ "count", PT_INT, 0, 1000000, "0", NULL,
 	  "sections per cpu; 0: until the observation window ends" },
+	{ "lead_in", PT_ENUM, 1, 0, "auto", "auto|off",
+	  "before each section keep the cpu busy at nice 19 for one soft-lockup "
+	  "watchdog period (auto: 2 x kernel.watchdog_thresh / 5, plus 10%), so the "
+	  "section does not start right after idle, where the kernel excuses it; "
+	  "off: the section starts as the thread wakes (the first section is "
+	  "that much later with auto)" },
 };
 
 struct irqoff_state {
@@ -35,6 +41,22 @@ struct irqoff_state {
 static int irqoff_supported(char *why, size_t len)
 {
 	return kmodctl_available(why, len);
+}
+
+/* The kernel's soft-lockup watchdog checks every 2 x watchdog_thresh / 5 s
+ * (kernel/watchdog.c, sample_period); leaving idle excuses the next check, so
+ * the cpu is kept busy for one period and a tenth before a section. 0 when the
+ * watchdog is off. */
+static uint64_t irqoff_lead_in_ns(const char *mode)
+{
+	char v[16] = "";
+	long long thresh;
+
+	if (strcmp(mode, "auto") ||
+	    read_file_str("/proc/sys/kernel/watchdog_thresh", v, sizeof(v)) < 0)
+		return 0;
+	thresh = atoll(v);
+	return thresh > 0 ? (uint64_t)thresh * 2 * NSEC_PER_SEC / 5 * 11 / 10 : 0;
 }
 
 static int irqoff_start(struct inject_ctx *ic)
@@ -53,6 +75,7 @@ static int irqoff_start(struct inject_ctx *ic)
 	s->req.duration_ns = (uint64_t)cell_num(c, ic->section, "duration");
 	s->req.interval_ns = (uint64_t)cell_num(c, ic->section, "interval");
 	s->req.count = (uint32_t)cell_num(c, ic->section, "count");
+	s->req.lead_in_ns = irqoff_lead_in_ns(cell_str(c, ic->section, "lead_in"));
 	if (s->req.interval_ns && s->req.interval_ns <= s->req.duration_ns) {
 		lm_err("inject.irqoff: interval (%s) must be longer than duration (%s)",
 		       cell_val(c, ic->section, "interval")->text,
@@ -84,6 +107,7 @@ static void irqoff_describe(struct inject_ctx *ic, json_t *out)
 	json_object_set_new(out, "duration_ns", json_integer((json_int_t)s->req.duration_ns));
 	json_object_set_new(out, "interval_ns", json_integer((json_int_t)s->req.interval_ns));
 	json_object_set_new(out, "count", json_integer(s->req.count));
+	json_object_set_new(out, "lead_in_ns", json_integer((json_int_t)s->req.lead_in_ns));
 	if (!s->have_stats)
 		return;
 	cpus = json_object();

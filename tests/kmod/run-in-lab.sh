@@ -18,7 +18,7 @@ KVER=${KVER:-6.1.0-50-amd64}
 KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
 BUILD=${BUILD:-$PWD/build/kmod-test}
 MODDIR=/lib/modules/$KVER
-TIMEOUT=${TIMEOUT:-240}
+TIMEOUT=${TIMEOUT:-420}
 
 skip_all() {
   echo "ok 1 - lockmap_inject in a lab host # SKIP $1"
