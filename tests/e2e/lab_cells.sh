@@ -32,22 +32,13 @@ col() {
     NR == r + 1 { print $c }' "$1"
 }
 
-# lab PROFILE DIR: run it; a TCG lab host now and then stops answering by
-# itself (seen here about once in ten boots, with or without injection: both
-# vCPUs frozen), which makes its cell host_hang. No cell here injects a hang,
-# so a host_hang run is shown (where the vCPUs were) and run once more.
+# lab PROFILE DIR: run it once and show what it printed. No rerun: a lab
+# host that stops answering by itself is a failure here, not noise
+# (harness/lab/README.md has the stall counts behind the lab's QEMU options).
 lab() {
   "$lm" lab -q -o "$2" "$1" >"$2.out" 2>&1
   rc=$?
   sed 's/^/# /' "$2.out"
-  if grep -q ',host_hang,' "$2/latest/cells.csv" 2>/dev/null; then
-    echo "# the lab host stalled in $1 (hang_cpus above); running it once more"
-    "$lm" lab -q -o "$2.again" "$1" >"$2.out" 2>&1
-    rc=$?
-    sed 's/^/# /' "$2.out"
-    rm -rf "$2"
-    mv "$2.again" "$2"
-  fi
   return $rc
 }
 
@@ -69,6 +60,11 @@ check "the cell with nothing injected reports no lockup (outcome $o1, $l1 lockup
 check "the 12 s irq-off cell is hardlockup (got $o2)" "[ '$o2' = hardlockup ]"
 check "  the hard lockup came from the buddy detector, for cpu 1" \
   "grep '\"kind\":\"hardlockup\"' '$tmp/r1/latest/journal.jsonl' | grep -q 'buddy: Watchdog detected hard LOCKUP on cpu 1'"
+s2=$(col "$csv" 2 softlockup)
+# The section starts after a lead-in on a busy cpu ([inject.irqoff] lead_in =
+# auto): the kernel's own soft-lockup detector must see it (8 s at thresh 4).
+check "  and the kernel's own soft-lockup report came, for cpu 1 ($s2)" \
+  "[ -n '$s2' ] && [ '$s2' -ge 1 ] && grep '\"kind\":\"softlockup\"' '$tmp/r1/latest/journal.jsonl' | grep -q 'CPU#1'"
 chain=$(col "$csv" 2 probe_max_chain)
 lag=$(col "$csv" 2 probe_max_lag_us)
 check "  the probe saw a catch-up chain of 2 or more (chain $chain, lag $lag us)" \
