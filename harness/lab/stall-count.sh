@@ -34,6 +34,8 @@ Options:
               before its cell boots again, so boots can exceed runs
   -c SECONDS  cell length, [run] cell_seconds (default 10)
   -t SECONDS  hang timeout, [run] hang_timeout, at least 20 (default 20)
+  -m MODE     [monitor] buddy and probe: off (default) or auto (as the e2e
+              lab tests run them: buddy detector and apic_timer_fn probe on)
   -o DIR      where runs, logs and the profile go (default /tmp/stalls);
               the log of VARIANT is DIR/VARIANT.log, its runs DIR/VARIANT/RUN/
   -l LOCKMAP  the lockmap binary (default build/lockmap of this tree)
@@ -60,12 +62,14 @@ lm=$top/build/lockmap
 snap=""
 commit=""
 kernel=""
+monitor=off
 
-while getopts n:c:t:o:l:S:k:h opt; do
+while getopts n:c:t:m:o:l:S:k:h opt; do
   case $opt in
     n) runs=$OPTARG ;;
     c) cell=$OPTARG ;;
     t) hang=$OPTARG ;;
+    m) monitor=$OPTARG ;;
     o) outdir=$OPTARG ;;
     l) lm=$OPTARG ;;
     S) snap=$OPTARG ;;
@@ -96,6 +100,10 @@ fi
 if ! is_uint "$hang" || [ "$hang" -lt 20 ]; then
   die "-t $hang: hang timeout in seconds, at least 20 (shorter ones mistake a slow TCG lab for a stall)"
 fi
+case $monitor in
+  off | auto) ;;
+  *) die "-m $monitor: allowed are off, auto" ;;
+esac
 for v in "$@"; do
   case $v in
     baseline | single | epyc | tbsize) ;;
@@ -143,8 +151,8 @@ child=""
 trap '[ -z "$child" ] || kill "$child" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-# The profile: one cell, one tickguest on lab cpu 1, nothing injected, no
-# module monitors (their cost is not part of what is measured here).
+# The profile: one cell, one tickguest on lab cpu 1, nothing injected; no
+# module monitors unless -m auto.
 profile=$outdir/stall-count.profile
 cat >"$profile" <<EOF
 # harness/lab/stall-count.sh: one short cell with nothing injected.
@@ -164,8 +172,8 @@ pin = 1
 tick_loss = 100%
 
 [monitor]
-buddy = off
-probe = off
+buddy = $monitor
+probe = $monitor
 
 [expect]
 fail_on = host_hang, error
@@ -258,8 +266,8 @@ for v in "$@"; do
   : >"$outdir/$v.log"
   : >"$tmp/$v.ok"
   : >"$tmp/$v.counts"
-  printf '# %s: %s runs, cell %s s, hang timeout %s s, lockmap %s%s, started %s\n' \
-    "$v" "$runs" "$cell" "$hang" "$lm" "${commit:+ (commit $commit)}" \
+  printf '# %s: %s runs, cell %s s, hang timeout %s s, monitors %s, lockmap %s%s, started %s\n' \
+    "$v" "$runs" "$cell" "$hang" "$monitor" "$lm" "${commit:+ (commit $commit)}" \
     "$(date '+%F %T')" >>"$outdir/$v.log"
 done
 
