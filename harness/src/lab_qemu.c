@@ -10,22 +10,6 @@
 #include "qmp.h"
 #include "spawn.h"
 
-/* QEMU splits option values on commas; a literal comma is doubled. */
-static char *lab_qemu_opt_escape(const char *s)
-{
-	char *out = malloc(2 * strlen(s) + 1), *o = out;
-
-	if (!out)
-		abort();
-	for (; *s; s++) {
-		*o++ = *s;
-		if (*s == ',')
-			*o++ = ',';
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Does the kvm_intel or kvm_amd loaded here offer nested virtualization? */
 static bool lab_qemu_nested_enabled(void)
 {
@@ -62,8 +46,8 @@ const char *lab_qemu_accel(const char *req, char *why, size_t len)
 static void lab_qemu_argv(struct lab *L, struct spawn_argv *a)
 {
 	bool kvm = !strcmp(L->accel, "kvm");
-	char *con = lab_qemu_opt_escape(L->console_path), *hb = lab_qemu_opt_escape(L->hb_path);
-	char *run = lab_qemu_opt_escape(L->rundir), *qmp = lab_qemu_opt_escape(L->qmp_path);
+	char *con = spawn_opt_escape(L->console_path), *hb = spawn_opt_escape(L->hb_path);
+	char *run = spawn_opt_escape(L->rundir), *qmp = spawn_opt_escape(L->qmp_path);
 
 	spawn_argv_add(a, QEMU_BIN);
 	spawn_argv_add(a, "-name");

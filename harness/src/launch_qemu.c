@@ -69,23 +69,6 @@ static char *qemu_qmp_path(const struct cell_ctx *ctx, int index)
 	return xasprintf("/tmp/lockmap-%d-%s-%d.sock", (int)getpid(), ctx->cell->id, index);
 }
 
-/* QEMU's option parser splits on commas; a comma inside a value is doubled.
- * Paths come from the run name and the working directory. */
-static char *qemu_opt_escape(const char *s)
-{
-	char *out = malloc(2 * strlen(s) + 1), *o = out;
-
-	if (!out)
-		abort();
-	for (; *s; s++) {
-		*o++ = *s;
-		if (*s == ',')
-			*o++ = ',';
-	}
-	*o = '\0';
-	return out;
-}
-
 /* The whole command line of one guest, from the cell's [guests] parameters. */
 static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_guest *qg,
 			    const char *kernel)
@@ -94,7 +77,7 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 	int64_t period_us = cell_num(c, "guests", "period") / NSEC_PER_USEC;
 	int64_t report_ms = cell_num(c, "guests", "report") / NSEC_PER_MSEC;
 	bool kvm = !strcmp(ctx->accel, "kvm");
-	char *out = qemu_opt_escape(g->out_path), *qmp = qemu_opt_escape(qg->qmp_path);
+	char *out = spawn_opt_escape(g->out_path), *qmp = spawn_opt_escape(qg->qmp_path);
 
 	spawn_argv_add(&qg->argv, QEMU_BIN);
 	spawn_argv_add(&qg->argv, "-name");

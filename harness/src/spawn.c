@@ -208,3 +208,18 @@ void spawn_argv_free(struct spawn_argv *a)
 	a->n = 0;
 	a->v[0] = NULL;
 }
+
+char *spawn_opt_escape(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *o = out;
+
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		*o++ = *s;
+		if (*s == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return out;
+}

@@ -38,4 +38,9 @@ void spawn_argv_free(struct spawn_argv *a);
 /* Is an executable named name on PATH? Fills path if found. */
 bool spawn_which(const char *name, char *path, size_t len);
 
+/* A value for a QEMU option (-chardev file,path=VALUE...): QEMU splits option
+ * values on commas, so a literal comma is doubled. Paths come from run names
+ * and working directories. Never NULL (aborts when out of memory). */
+char *spawn_opt_escape(const char *s);
+
 #endif
