@@ -27,6 +27,9 @@ static void lab_usage(FILE *f)
 		"  -o, --results DIR      where runs go (default: results)\n"
 		"      --accel A          auto (default), kvm or tcg: how QEMU runs the lab\n"
 		"                         host (kvm needs nested virtualization)\n"
+		"      --tcg-thread T     single or multi: QEMU's TCG threading for a lab\n"
+		"                         host under TCG (default %s; harness/lab/README.md\n"
+		"                         has the stall counts behind it)\n"
 		"      --append ARGS      more kernel command line for the lab host\n"
 		"      --boot-timeout S   seconds to wait for the first heartbeat\n"
 		"                         (default: [run] boot_timeout, else %d under TCG,\n"
@@ -42,7 +45,7 @@ static void lab_usage(FILE *f)
 		"Exit: 0 no cell reached a fail_on outcome, 1 some did, 2 usage, profile\n"
 		"or kernel image error, 3 something is missing (headers, QEMU, the module\n"
 		"build; it says what).\n",
-		LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM);
+		LAB_TCG_THREAD_DEFAULT, LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM);
 }
 
 /* A positive number of seconds, MB or cpus; -1 when s is not one. */
@@ -56,12 +59,13 @@ static int lab_parse_pos(const char *s)
 
 int cmd_lab(int argc, char **argv)
 {
-	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM };
+	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "results", required_argument, NULL, 'o' },
 		{ "accel", required_argument, NULL, OPT_ACCEL },
 		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "tcg-thread", required_argument, NULL, OPT_TCG_THREAD },
 		{ "boot-timeout", required_argument, NULL, OPT_BOOT },
 		{ "hang-timeout", required_argument, NULL, OPT_HANG },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
@@ -91,6 +95,14 @@ int cmd_lab(int argc, char **argv)
 			lo.accel = optarg;
 			break;
 		case OPT_APPEND: lo.append = optarg; break;
+		case OPT_TCG_THREAD:
+			if (strcmp(optarg, "single") && strcmp(optarg, "multi")) {
+				fprintf(stderr, "lockmap lab: --tcg-thread %s: allowed are single, multi\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			lo.tcg_thread = optarg;
+			break;
 		case OPT_BOOT:
 		case OPT_HANG:
 		case OPT_CPUS:

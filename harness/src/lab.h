@@ -11,9 +11,14 @@
 #define LAB_BOOT_TIMEOUT_TCG 120
 #define LAB_BOOT_TIMEOUT_KVM 60
 
+/* QEMU's TCG threading for a lab host under TCG, chosen by the stall counts in
+ * harness/lab/README.md. */
+#define LAB_TCG_THREAD_DEFAULT "single"
+
 struct lab_opts {
 	const char *accel;	/* how QEMU runs the lab host: "auto" (NULL), "kvm", "tcg" */
 	const char *append;	/* extra kernel command line, or NULL */
+	const char *tcg_thread;	/* "single" or "multi" (QEMU -accel tcg,thread=); NULL: LAB_TCG_THREAD_DEFAULT */
 	int boot_timeout_s;	/* 0: LAB_BOOT_TIMEOUT_TCG / _KVM */
 	int hang_timeout_s;	/* 0: the profile's [run] hang_timeout */
 	int cpus;		/* lab host vCPUs; 0: 2 */

@@ -53,7 +53,11 @@ static void lab_qemu_argv(struct lab *L, struct spawn_argv *a)
 	spawn_argv_add(a, "-name");
 	spawn_argv_add(a, "lockmap-lab");
 	spawn_argv_add(a, "-accel");
-	spawn_argv_add(a, "%s", kvm ? "kvm" : "tcg");
+	if (kvm)
+		spawn_argv_add(a, "kvm");
+	else
+		spawn_argv_add(a, "tcg,thread=%s", L->o->tcg_thread ? L->o->tcg_thread
+							     : LAB_TCG_THREAD_DEFAULT);
 	spawn_argv_add(a, "-cpu");
 	spawn_argv_add(a, "%s", kvm ? "host" : "max");
 	spawn_argv_add(a, "-smp");
