@@ -85,6 +85,8 @@ int lm_probe_start(struct lm_file *f, const struct lockmap_probe *req);
 void lm_probe_stop(struct lm_file *f);
 /* The handlers' own cost (lockmap_stats.probe_cost_*). */
 void lm_probe_fill_stats(struct lockmap_stats *s);
+/* Module unload: unregister the tracepoint probes. */
+void lm_probe_exit(void);
 
 /* Wait in TASK_INTERRUPTIBLE until kthread_stop() is called. */
 void lm_wait_for_stop(void);

@@ -372,6 +372,7 @@ static void __exit lm_exit(void)
 	/* Every file has been released (each pins the module), so each
 	 * injection has been stopped and waited for. */
 	WARN_ON(atomic_read(&lm_active_injections));
+	lm_probe_exit();
 	pr_info("unloaded\n");
 }
 

@@ -54,17 +54,21 @@ struct lm_probe_cpu {
 };
 
 static DEFINE_PER_CPU(struct lm_probe_cpu, lm_probe_pc);
-static struct lm_file *lm_probe_owner;	/* under lm_lock */
+static struct lm_file *lm_probe_file;	/* under lm_lock: the file running it */
+/* What the handlers count for (published with release after lm_atf and
+ * lm_probe_timed); NULL: every handler returns at once. */
+static struct lm_file *lm_probe_owner;
+static bool lm_tp_on;			/* under lm_lock: probes registered */
 static u64 lm_probe_start_ns;
 static void *lm_atf;			/* apic_timer_fn, compared only */
 static bool lm_probe_timed;		/* LOCKMAP_PROBE_TIME */
 /* the handlers' own cost, from lm_probe_calibrate(), in ps */
 static u64 lm_cost_call_ps, lm_cost_other_ps, lm_cost_irq_ps;
 
-/* The file's statistics for this cpu, or NULL. */
+/* This cpu's statistics in the file the probe counts for, or NULL. */
 static struct lockmap_cpu_stats *lm_probe_stats(void)
 {
-	struct lm_file *f = READ_ONCE(lm_probe_owner);
+	struct lm_file *f = smp_load_acquire(&lm_probe_owner);
 	unsigned int cpu = smp_processor_id();
 
 	return f && cpu < LOCKMAP_MAX_CPUS ? &f->stats[cpu] : NULL;
@@ -74,15 +78,17 @@ static struct lockmap_cpu_stats *lm_probe_stats(void)
  * arch/x86/include/asm/trace/irq_vectors.h, the same from 5.10 to 6.12. */
 static void lm_tp_expire_entry(void *data, struct hrtimer *timer, ktime_t *now)
 {
-	struct lm_probe_cpu *pc = this_cpu_ptr(&lm_probe_pc);
 	struct lockmap_cpu_stats *st = lm_probe_stats();
+	struct lm_probe_cpu *pc;
 	s64 lag;
 
+	if (!st)
+		return;
 	if ((void *)READ_ONCE(timer->function) != lm_atf) {
-		if (st)
-			lm_stat_add(st->probe_other_expiries, 1);
+		lm_stat_add(st->probe_other_expiries, 1);
 		return;
 	}
+	pc = this_cpu_ptr(&lm_probe_pc);
 	lag = ktime_to_ns(*now) - hrtimer_get_softexpires_tv64(timer);
 	if (lag < 0)
 		lag = 0;
@@ -92,37 +98,40 @@ static void lm_tp_expire_entry(void *data, struct hrtimer *timer, ktime_t *now)
 	pc->lag_total_ns += lag;
 	if (lag > pc->lag_max_ns)
 		pc->lag_max_ns = lag;
-	if (st) {
-		lm_stat_add(st->probe_calls, 1);
-		lm_stat_add(st->probe_lag_total_ns, lag);
-		if ((u64)lag > READ_ONCE(st->probe_lag_max_ns))
-			lm_stat_set(st->probe_lag_max_ns, lag);
-	}
+	lm_stat_add(st->probe_calls, 1);
+	lm_stat_add(st->probe_lag_total_ns, lag);
+	if ((u64)lag > READ_ONCE(st->probe_lag_max_ns))
+		lm_stat_set(st->probe_lag_max_ns, lag);
 	if (lm_probe_timed)
 		pc->fn_t0 = ktime_get_mono_fast_ns();
 }
 
-/* Registered with LOCKMAP_PROBE_TIME only. */
+/* Does something with LOCKMAP_PROBE_TIME only. */
 static void lm_tp_expire_exit(void *data, struct hrtimer *timer)
 {
-	struct lm_probe_cpu *pc = this_cpu_ptr(&lm_probe_pc);
-	u64 t = ktime_get_mono_fast_ns();
 	struct lockmap_cpu_stats *st;
+	struct lm_probe_cpu *pc;
+	u64 t;
 
-	if (!pc->fn_t0 || (void *)READ_ONCE(timer->function) != lm_atf)
+	if (!READ_ONCE(lm_probe_timed))
 		return;
+	t = ktime_get_mono_fast_ns();
+	pc = this_cpu_ptr(&lm_probe_pc);
 	st = lm_probe_stats();
-	if (st) {
-		lm_stat_add(st->probe_fn_timed, 1);
-		lm_stat_add(st->probe_fn_ns_total, t - pc->fn_t0);
-	}
+	if (!st || !pc->fn_t0 || (void *)READ_ONCE(timer->function) != lm_atf)
+		return;
+	lm_stat_add(st->probe_fn_timed, 1);
+	lm_stat_add(st->probe_fn_ns_total, t - pc->fn_t0);
 	pc->fn_t0 = 0;
 }
 
 static void lm_tp_timer_entry(void *data, int vector)
 {
-	struct lm_probe_cpu *pc = this_cpu_ptr(&lm_probe_pc);
+	struct lm_probe_cpu *pc;
 
+	if (!smp_load_acquire(&lm_probe_owner))
+		return;
+	pc = this_cpu_ptr(&lm_probe_pc);
 	pc->in_timer_irq = true;
 	pc->chain = 0;
 	if (lm_probe_timed)
@@ -131,30 +140,35 @@ static void lm_tp_timer_entry(void *data, int vector)
 
 static void lm_tp_timer_exit(void *data, int vector)
 {
-	struct lm_probe_cpu *pc = this_cpu_ptr(&lm_probe_pc);
 	struct lockmap_cpu_stats *st = lm_probe_stats();
+	struct lm_probe_cpu *pc;
 
-	if (st) {
-		lm_stat_add(st->probe_timer_irqs, 1);
-		if (lm_probe_timed && pc->irq_t0)
-			lm_stat_add(st->probe_irq_ns_total,
-				    ktime_get_mono_fast_ns() - pc->irq_t0);
-	}
+	if (!st)
+		return;
+	pc = this_cpu_ptr(&lm_probe_pc);
+	lm_stat_add(st->probe_timer_irqs, 1);
+	if (lm_probe_timed && pc->irq_t0)
+		lm_stat_add(st->probe_irq_ns_total, ktime_get_mono_fast_ns() - pc->irq_t0);
 	pc->in_timer_irq = false;
 	if (!pc->chain)
 		return;
 	pc->irqs++;
 	if (pc->chain > pc->max_chain)
 		pc->max_chain = pc->chain;
-	if (!st)
-		return;
 	lm_stat_add(st->probe_hrtimer_irqs, 1);
 	if (pc->chain > READ_ONCE(st->probe_max_chain))
 		lm_stat_set(st->probe_max_chain, pc->chain);
 }
 
-/* The tracepoints, in registration order; unregistered in reverse. The
- * last one only with LOCKMAP_PROBE_TIME. */
+/*
+ * The tracepoints, in registration order; unregistered in reverse. They are
+ * registered at the first start and stay so until the module is unloaded:
+ * registering patches the kernel's code (static keys, static calls, with
+ * int3), and a lab host under multi-threaded TCG hung right after such a patch
+ * with a vCPU at asm_exc_int3 (harness/lab/README.md). So the code is patched
+ * twice in the module's life, not at every cell; a stopped probe's handlers
+ * return at their first test.
+ */
 static struct lm_tp {
 	const char *name;
 	void *probe;
@@ -165,11 +179,6 @@ static struct lm_tp {
 	{ "hrtimer_expire_entry", lm_tp_expire_entry },
 	{ "hrtimer_expire_exit", lm_tp_expire_exit },
 };
-
-static unsigned int lm_tp_count(void)
-{
-	return ARRAY_SIZE(lm_tps) - !lm_probe_timed;
-}
 
 static void lm_tp_lookup(struct tracepoint *tp, void *priv)
 {
@@ -197,7 +206,7 @@ static int lm_tp_register(void)
 	for (i = 0; i < ARRAY_SIZE(lm_tps); i++)
 		lm_tps[i].tp = NULL;
 	for_each_kernel_tracepoint(lm_tp_lookup, NULL);
-	for (i = 0; i < lm_tp_count(); i++) {
+	for (i = 0; i < ARRAY_SIZE(lm_tps); i++) {
 		if (!lm_tps[i].tp) {
 			pr_err("probe: tracepoint %s not found (kernel built without CONFIG_TRACEPOINTS or CONFIG_X86_LOCAL_APIC?)\n",
 			       lm_tps[i].name);
@@ -325,14 +334,23 @@ void lm_probe_stop(struct lm_file *f)
 {
 	if (!f->probe)
 		return;
-	/* waits for handlers that are running */
-	lm_tp_unregister(lm_tp_count());
+	/* The handlers stay registered: unpublish, and wait for the ones
+	 * that may still count for f (they run with interrupts off). */
+	WRITE_ONCE(lm_probe_owner, NULL);
+	synchronize_rcu();
+	WRITE_ONCE(lm_probe_timed, false);
 	lm_probe_log_end();
 	mutex_lock(&lm_lock);
-	lm_probe_owner = NULL;
+	lm_probe_file = NULL;
 	mutex_unlock(&lm_lock);
 	WRITE_ONCE(f->probe, false);
 	atomic_dec(&lm_active_injections);
+}
+
+void lm_probe_exit(void)
+{
+	if (lm_tp_on)
+		lm_tp_unregister(ARRAY_SIZE(lm_tps));
 }
 
 /* Is addr the start of apic_timer_fn (of kvm.ko or built in)? */
@@ -369,26 +387,32 @@ int lm_probe_start(struct lm_file *f, const struct lockmap_probe *req)
 	if (ret)
 		return ret;
 	mutex_lock(&lm_lock);
-	if (lm_probe_owner) {
+	if (lm_probe_file) {
 		mutex_unlock(&lm_lock);
 		pr_err("probe: the probe already runs for another file\n");
 		return -EBUSY;
 	}
-	lm_probe_owner = f;
+	if (!lm_tp_on) {
+		ret = lm_tp_register();
+		if (ret) {
+			mutex_unlock(&lm_lock);
+			return ret;
+		}
+		lm_tp_on = true;
+	}
+	lm_probe_file = f;
 	mutex_unlock(&lm_lock);
 
+	/* No handler counts here (no owner, and the last one was waited for). */
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(&lm_probe_pc, cpu), 0,
 		       sizeof(struct lm_probe_cpu));
 	lm_probe_start_ns = ktime_get_ns();
-	/* No handler runs here: the previous probe's were waited for. */
 	lm_atf = (void *)(unsigned long)req->fn_addr;
-	lm_probe_timed = false;
+	WRITE_ONCE(lm_probe_timed, false);
+	smp_store_release(&lm_probe_owner, f);
 	lm_probe_calibrate(f);
-	lm_probe_timed = req->flags & LOCKMAP_PROBE_TIME;
-	ret = lm_tp_register();
-	if (ret)
-		goto out_owner;
+	WRITE_ONCE(lm_probe_timed, !!(req->flags & LOCKMAP_PROBE_TIME));
 	WRITE_ONCE(f->probe, true);
 	atomic_inc(&lm_active_injections);
 	pr_info("probe: start on tracepoints hrtimer_expire_entry, local_timer_entry/exit%s for apic_timer_fn %ps; handler cost %llu ps a call, %llu ps another hrtimer, %llu ps an interrupt (pid %d %s)\n",
@@ -396,10 +420,4 @@ int lm_probe_start(struct lm_file *f, const struct lockmap_probe *req)
 		lm_cost_call_ps, lm_cost_other_ps, lm_cost_irq_ps,
 		task_pid_nr(current), current->comm);
 	return 0;
-
-out_owner:
-	mutex_lock(&lm_lock);
-	lm_probe_owner = NULL;
-	mutex_unlock(&lm_lock);
-	return ret;
 }

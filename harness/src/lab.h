@@ -13,7 +13,7 @@
 
 /* QEMU's TCG threading for a lab host under TCG, chosen by the stall counts in
  * harness/lab/README.md. */
-#define LAB_TCG_THREAD_DEFAULT "single"
+#define LAB_TCG_THREAD_DEFAULT "multi"
 
 struct lab_opts {
 	const char *accel;	/* how QEMU runs the lab host: "auto" (NULL), "kvm", "tcg" */
