@@ -24,10 +24,10 @@ where S is the median, over the ok boots, of QEMU start to lab power-off
 (lab_down "seconds" in the run's journal).
 
 Variants (how the lab host's QEMU command line is rewritten):
-  baseline   unchanged (-accel tcg -cpu max)
+  baseline   unchanged (-accel tcg,thread=multi -cpu max)
   single     -accel tcg,thread=single (one TCG thread for every vCPU)
   epyc       -cpu EPYC instead of -cpu max (still svm + npt under TCG)
-  tbsize     -accel tcg,tb-size=64 (64 MiB translation cache)
+  tbsize     -accel tcg,thread=multi,tb-size=64 (64 MiB translation cache)
 
 Options:
   -n N        runs per variant (default 30); a run whose lab host stalls
@@ -183,12 +183,13 @@ EOF
 # lab host's -accel and -cpu values, logs the argv it runs to
 # $tmp/VARIANT/argv.log and execs the real QEMU.
 make_wrapper() {
-  accel=tcg
+  # the lab passes -accel tcg,thread=multi (lockmap lab --tcg-thread)
+  accel=tcg,thread=multi
   cpu=max
   case $1 in
     single) accel=tcg,thread=single ;;
     epyc) cpu=EPYC ;;
-    tbsize) accel=tcg,tb-size=64 ;;
+    tbsize) accel=tcg,thread=multi,tb-size=64 ;;
   esac
   mkdir -p "$tmp/$1" && : >"$tmp/$1/argv.log" || return 1
   cat >"$tmp/$1/qemu-system-x86_64" <<EOF
@@ -202,7 +203,7 @@ seen=0
 for a; do
   shift
   case \$prev in
-    -accel) [ "\$a" = tcg ] && a='$accel' && seen=\$((seen + 1)) ;;
+    -accel) [ "\${a%%,*}" = tcg ] && a='$accel' && seen=\$((seen + 1)) ;;
     -cpu) [ "\$a" = max ] && a='$cpu' && seen=\$((seen + 1)) ;;
   esac
   set -- "\$@" "\$a"
@@ -299,7 +300,7 @@ one_run() {
   if [ "$after" -le "$before" ]; then
     note=" (the $v wrapper did not start the lab: variant NOT applied)"
   elif tail -n "$((after - before))" "$tmp/$v/argv.log" | grep -q '^unchanged'; then
-    note=" (no -accel tcg -cpu max to rewrite: variant NOT applied)"
+    note=" (no -accel tcg... -cpu max to rewrite: variant NOT applied)"
   fi
   if [ ! -f "$j" ] || ! grep -q '"type":"lab_down"' "$j"; then
     msg=$(grep -v '^$' "$dir/lockmap.out" | tail -n 2 | tr '\n' ' ')
