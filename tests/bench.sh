@@ -69,3 +69,52 @@ if [ -d "/lib/modules/6.1.0-50-amd64/build" ] && [ -r /boot/vmlinuz-6.1.0-50-amd
 else
   echo "helper module precision: skipped (no linux-image/headers 6.1.0-50-amd64; make check installs them)"
 fi
+
+# --- what the apic_timer_fn probe costs, in a lab host -----------------------
+# The same cell (8 tickguests at 200 us on lab cpu 1, nothing injected) with
+# the probe off, on, and timed (timed also measures the time inside each
+# apic_timer_fn call, the call's own cost). The probe's cost per call is timed
+# by the module at every start (cost_ns_per_call); it is set against the
+# call's own cost, and the guests' tick rates show what the probe changes.
+if [ -d "/lib/modules/6.1.0-50-amd64/build" ] && [ -r /boot/vmlinuz-6.1.0-50-amd64 ]; then
+  cat >"$tmp/probe.profile" <<'PROF'
+[run]
+name = bench-probe
+target = lab
+cell_seconds = 20s
+warmup = 3s
+cooldown = 2s
+repeat = 2
+[guests]
+count = 8
+period = 200us
+pin = 1
+tick_loss = 100%
+[monitor]
+buddy = off
+probe = off, on, timed
+[expect]
+fail_on = error
+PROF
+  "$lm" run -q -o "$tmp/probe" "$tmp/probe.profile" >"$tmp/probe.out" 2>&1
+  echo "apic_timer_fn probe in a TCG lab host (8 guests at 200 us on cpu 1, 20 s, 2 repeats):"
+  # one line per cell_end, its probe mode taken from its cell_start
+  jq -rs '(map(select(.type == "cell_start")) | map({(.cell): .params["monitor.probe"]}) | add) as $mode |
+    .[] | select(.type == "cell_end") |
+    (.metrics.module.probe["1"] // {}) as $p |
+    "\($mode[.cell])     \(.outcome) \(.summary.ticks) \(.summary.worst_loss_pct) \($p.calls_per_s // 0) \($p.cost_ns_per_call // 0) \($p.fn_ns_avg // 0) \($p.timer_irq_ms_per_s // 0)"' \
+    "$tmp"/probe/latest/journal.jsonl | awk '
+    { printf "  probe %-5s %-9s guest ticks %6d, worst loss %5.1f%%, apic_timer_fn %6.0f/s, probe %5.0f ns/call, call itself %6.0f ns, timer irqs %5.1f ms/s\n",
+        $1, $2, $3, $4, $5, $6, $7, $8
+      if ($1 == "on" && $6 > 0) { cost += $6; nc++ }
+      if ($7 > 0) { fn += $7; nf++ }
+      if ($1 == "off") { offt += $3; no++ } else if ($1 == "on") { ont += $3; non++ } }
+    END {
+      if (nc && nf) printf "  probe cost per apic_timer_fn call: %.0f ns = %.1f%% of the call itself (%.0f ns)\n", cost / nc, 100 * (cost / nc) / (fn / nf), fn / nf
+      if (no && non && offt) printf "  guest ticks with the probe on / off: %.3f\n", (ont / non) / (offt / no)
+    }'
+  jq -r 'select(.type == "cell_end" and .outcome == "error") | "  error in cell \(.cell) rep \(.rep): \(.error)"' \
+    "$tmp"/probe/latest/journal.jsonl
+else
+  echo "probe cost: skipped (no linux-image/headers 6.1.0-50-amd64; make check installs them)"
+fi
