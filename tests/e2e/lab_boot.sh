@@ -85,7 +85,7 @@ check "no heartbeat within --boot-timeout 2: exit 1 (got $rc) in bounded time (t
   "[ $rc -eq 1 ] && [ $t -lt 60 ]"
 check "  the cell is error: did not boot within 2 s" \
   "journal_has '$tmp/slow/latest' cell_end 'did not boot within 2 s'"
-check "  no lab QEMU left behind" "! pgrep -f 'qemu-system-x86_64 -name lockmap-lab' >/dev/null"
+check "  no lab QEMU of this test left behind" "! pgrep -f 'lockmap-lab .*$tmp/' >/dev/null"
 
 # --- a real cell in the lab ---------------------------------------------------
 t0=$(date +%s)

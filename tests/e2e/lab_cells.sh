@@ -80,5 +80,5 @@ check "lab run of an NMI storm exits 0 (got $rc)" "[ $rc -eq 0 ]"
 check "  the storm with a 3 ms residency gave nmi_slow events ($nmi)" "[ -n '$nmi' ] && [ '$nmi' -ge 1 ]"
 check "  the event names the module's handler" \
   "grep '\"kind\":\"nmi_slow\"' '$tmp/r2/latest/journal.jsonl' | grep -q 'lockmap_inject'"
-check "no lab QEMU left behind" "! pgrep -f 'lockmap-lab' >/dev/null"
+check "no lab QEMU of this test left behind" "! pgrep -f 'lockmap-lab .*$tmp/' >/dev/null"
 exit 0
