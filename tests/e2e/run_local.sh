@@ -66,7 +66,9 @@ period = 1ms
 PROF
 "$lm" run -q -o "$tmp/kres" "$tmp/kmsg.profile" >"$tmp/k.out" 2>&1 &
 pid=$!
-sleep 6
+# inside the window: warmup 1 s after the cell started, window 6 s
+wait_records "$tmp/kres" cell_start 1
+sleep 3
 echo "<4>watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [lockmap-e2e:$$]" >/dev/kmsg
 wait $pid
 rc=$?
@@ -94,7 +96,8 @@ quota = 50ms
 PROF
 "$lm" run -q -o "$tmp/ires" "$tmp/int.profile" >"$tmp/i.out" 2>&1 &
 pid=$!
-sleep 8
+wait_records "$tmp/ires" cell_start 1
+sleep 3
 during=$(cat /proc/sys/kernel/watchdog_thresh)
 kill -INT $pid
 wait $pid
@@ -122,8 +125,9 @@ tick_loss = 50%
 PROF
 "$lm" run -q -o "$tmp/rres" "$tmp/resume.profile" >"$tmp/r.out" 2>&1 &
 pid=$!
-# Cell 1 takes about 5 s: interrupt cell 2.
-sleep 7
+# cell 2, 1 s after it started
+wait_records "$tmp/rres" cell_start 2
+sleep 1
 kill -INT $pid
 wait $pid
 first=$(grep -c '"type":"cell_end"' "$tmp/rres/latest/journal.jsonl")

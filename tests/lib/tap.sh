@@ -18,3 +18,14 @@ lockmap_cgroups_left() {
 outcome_of() {
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "outcome") c = i } NR == 2 { print $c }' "$1" 2>/dev/null
 }
+# wait_records DIR TYPE N: wait (up to 60 s) until the journal of the newest
+# run under DIR holds N records of TYPE; a run starts its cells after the KVM
+# probe, which takes from nothing to 10 s depending on the machine's /dev/kvm.
+wait_records() {
+  w=0
+  while [ $w -lt 600 ] &&
+    [ "$(grep -c "\"type\":\"$2\"" "$1"/latest/journal.jsonl 2>/dev/null)" != "$3" ]; do
+    sleep 0.1
+    w=$((w + 1))
+  done
+}
