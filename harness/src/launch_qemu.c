@@ -322,6 +322,12 @@ static int qemu_connect_all(struct cell_ctx *ctx, int64_t deadline)
 				return rc == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
 			}
 			snprintf(qg->version, sizeof(qg->version), "%s", qmp_version(qg->qmp));
+			/* Pinned before they boot: a nested guest that boots on one lab cpu
+			 * and is then moved to another is what preceded a triple fault and a
+			 * lab host panic ("corrupted stack end") in the TCG lab. */
+			rc = qemu_pin_vcpus(ctx, g, qg);
+			if (rc)
+				return rc;
 			left--;
 		}
 		if (!left)
@@ -426,11 +432,6 @@ static int qemu_start(struct cell_ctx *ctx)
 		rc = qemu_connect_all(ctx, deadline);
 	if (!rc)
 		rc = qemu_wait_banners(ctx, deadline);
-	/* Pinned only once booted: guests that boot on the cpus they will tick on
-	 * starve each other there (in a TCG lab, the 8th of 8 guests at 200 us on
-	 * one cpu printed nothing in 52 s). KVM moves a vCPU's timer with it. */
-	for (size_t i = 0; i < ctx->nguests && !rc; i++)
-		rc = qemu_pin_vcpus(ctx, &ctx->guests[i], ctx->guests[i].priv);
 	if (rc) {
 		/* The guests that did start keep running until stop(), so
 		 * describe() can still show what was launched. */
