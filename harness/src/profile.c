@@ -249,80 +249,85 @@ static int profile_build(struct pstate *st, struct profile *p)
 	return grid_size_check(st, p);
 }
 
-int profile_parse(const char *path, const char *text, struct profile **out, char *err,
-		  size_t errlen)
+int profile_parse_mem(const char *path, const char *data, size_t size, struct profile **out,
+		      char *err, size_t errlen)
 {
-	struct pstate st = { .path = path, .text = text, .err = err, .errlen = errlen };
+	struct pstate st = { .err = err, .errlen = errlen };
 	struct profile *p;
+	char *shown;
 	int rc;
 
 	*out = NULL;
 	if (errlen)
 		err[0] = '\0';
+	/* The path is the caller's, but it is quoted in every message too. */
+	shown = ptext_escape_dup(path);
+	st.path = shown;
+	rc = ptext_check(shown, data, size, err, errlen);
+	if (rc) {
+		free(shown);
+		return rc;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return -ENOMEM;
+		abort();
 	p->path = strdup(path);
-	p->text = strdup(text);
-	if (!p->path || !p->text) {
-		rc = -ENOMEM;
-		goto fail;
-	}
+	p->text = malloc(size + 1);
+	if (!p->path || !p->text)
+		abort();
+	memcpy(p->text, data, size);
+	p->text[size] = '\0';
+	st.text = p->text;
 	rc = profile_read(&st);
-	if (rc)
-		goto fail;
-	rc = profile_build(&st, p);
-	if (rc)
-		goto fail;
+	if (!rc)
+		rc = profile_build(&st, p);
 	pstate_free(&st);
+	free(shown);
+	if (rc) {
+		profile_free(p);
+		return rc;
+	}
 	*out = p;
 	return 0;
-fail:
-	pstate_free(&st);
-	profile_free(p);
-	return rc;
+}
+
+int profile_parse(const char *path, const char *text, struct profile **out, char *err,
+		  size_t errlen)
+{
+	return profile_parse_mem(path, text, strlen(text), out, err, errlen);
 }
 
 int profile_load(const char *path, struct profile **out, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char *buf;
+	char *buf, *shown = ptext_escape_dup(path);
 	size_t n;
 	int rc;
 
 	*out = NULL;
 	if (!f) {
 		rc = -errno;
-		profile_errf(err, errlen, "%s: cannot open the profile: %s; check the path", path,
-			 strerror(-rc));
+		profile_errf(err, errlen, "%s: cannot open the profile: %s; check the path", shown,
+			     strerror(-rc));
+		free(shown);
 		return rc;
 	}
 	buf = malloc(PROFILE_MAX_BYTES + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
+	if (!buf)
+		abort();
 	n = fread(buf, 1, PROFILE_MAX_BYTES + 1, f);
 	if (ferror(f)) {
 		rc = -EIO;
-		profile_errf(err, errlen, "%s: cannot read the profile: %s", path, strerror(errno));
-		goto out;
-	}
-	if (n > PROFILE_MAX_BYTES) {
+		profile_errf(err, errlen, "%s: cannot read the profile: %s", shown, strerror(errno));
+	} else if (n > PROFILE_MAX_BYTES) {
 		rc = -EFBIG;
-		profile_errf(err, errlen, "%s: the profile is larger than %d bytes; is it the right file?",
-			 path, PROFILE_MAX_BYTES);
-		goto out;
+		profile_errf(err, errlen, "%s: the profile is larger than %d bytes; is it the right "
+			     "file?", shown, PROFILE_MAX_BYTES);
+	} else {
+		rc = profile_parse_mem(path, buf, n, out, err, errlen);
 	}
-	buf[n] = '\0';
-	if (strlen(buf) != n) {
-		rc = -EINVAL;
-		profile_errf(err, errlen, "%s: contains a NUL byte; a profile is a text file", path);
-		goto out;
-	}
-	rc = profile_parse(path, buf, out, err, errlen);
-out:
 	free(buf);
+	free(shown);
 	fclose(f);
 	return rc;
 }

@@ -71,7 +71,12 @@ struct section_spec {
  * file:line, the key and what is allowed into err (profile_load: -errno when
  * the file cannot be read, also with a message). */
 int profile_load(const char *path, struct profile **out, char *err, size_t errlen);
-/* The same, from text in memory (path used for messages only). */
+/* The same, from size bytes in memory (they need not end in a NUL; path is
+ * used for messages and the default run name). profile_load reads the file
+ * and calls it. */
+int profile_parse_mem(const char *path, const char *data, size_t size, struct profile **out,
+		      char *err, size_t errlen);
+/* profile_parse_mem of a C string. */
 int profile_parse(const char *path, const char *text, struct profile **out,
 		  char *err, size_t errlen);
 void profile_free(struct profile *p);

@@ -65,6 +65,19 @@ struct pvalvec {
 int paxis_parse(const struct pspec *s, const char *text, struct pvalvec *vv, char *err,
 		size_t len);
 
+/* ---- profile_text.c ---- */
+
+/* 0 when text (n bytes) is printable UTF-8 line by line (tabs, a CR before a
+ * line end, a byte-order mark at the start); else -EINVAL and a message in
+ * err naming path:line (and the section and key when the byte is in a value)
+ * that shows the line with such bytes escaped. */
+int ptext_check(const char *path, const char *text, size_t n, char *err, size_t len);
+/* Copy s (n bytes) into out (len bytes, NUL-terminated), every byte that is
+ * not printable UTF-8 written as \xNN; returns how many bytes of s fit. */
+size_t ptext_escape(const char *s, size_t n, char *out, size_t len);
+/* The same, all of s, into a new string. */
+char *ptext_escape_dup(const char *s);
+
 /* ---- profile_read.c ---- */
 
 /* One "key = value" line as inih read it. */
