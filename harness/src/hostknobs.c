@@ -80,15 +80,41 @@ const char *hostknobs_restore_path(void)
 	return path;
 }
 
-/* A name fragment that cannot leave the directory it is joined to. */
-static bool knob_name_ok(const char *s)
+/* Words of letters, digits, '_' (and '-' when dash) joined by single dots
+ * (none when !dots): a name that cannot leave the directory it is joined to. */
+static bool knob_name_ok(const char *s, bool dots, bool dash)
 {
-	if (!*s || strstr(s, "..") || strchr(s, '/') || s[0] == '.' || s[strlen(s) - 1] == '.')
-		return false;
-	for (; *s; s++)
-		if (*s == ' ' || *s == '\t' || *s == '\n')
+	bool word = false;
+
+	for (; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_' || (dash && *s == '-'))
+			word = true;
+		else if (*s == '.' && dots && word)
+			word = false;
+		else
 			return false;
-	return true;
+	}
+	return word;
+}
+
+int hostknobs_key_check(const char *key, char *why, size_t len)
+{
+	const char *dot = strchr(key, '.');
+
+	if (!strncmp(key, "sysctl.", 7)) {
+		if (knob_name_ok(key + 7, true, true))
+			return 0;
+		snprintf(why, len, "'%s' is not a sysctl name: write its dotted name, words of "
+			 "letters, digits, '_' and '-' joined by single dots (no '/', no '..'), "
+			 "e.g. sysctl.kernel.panic", key + 7);
+		return -EINVAL;
+	}
+	if (!dot || knob_name_ok(dot + 1, false, false))
+		return 0;
+	snprintf(why, len, "'%s' is not a parameter name of module %.*s: letters, digits and '_' "
+		 "only (no '/', no '.'), e.g. kvm.min_timer_period_us", dot + 1, (int)(dot - key), key);
+	return -EINVAL;
 }
 
 /* The file behind a [host] key, and whether it is a module parameter. */
@@ -97,27 +123,22 @@ static int knob_path(const char *key, char *path, size_t len, bool *modparam, ch
 {
 	const char *root = hostknobs_sysroot();
 	const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
-	char rel[PATH_MAX];
-	const char *dot;
+	char rel[PATH_MAX], why[256];
+	const char *dot = strchr(key, '.');
 
 	*modparam = false;
+	if (hostknobs_key_check(key, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "[host] %s: %s", key, why);
+		return -EINVAL;
+	}
 	if (!strncmp(key, "sysctl.", 7)) {
-		if (!knob_name_ok(key + 7)) {
-			snprintf(err, errlen, "[host] %s: not a sysctl name (use dots: sysctl.kernel.panic)", key);
-			return -EINVAL;
-		}
 		snprintf(rel, sizeof(rel), "proc/sys/%s", key + 7);
 		for (char *p = rel + 9; *p; p++)
 			if (*p == '.')
 				*p = '/';
-	} else if ((dot = strchr(key, '.'))) {
-		int mlen = (int)(dot - key);
-
-		if (!knob_name_ok(dot + 1) || strchr(dot + 1, '.')) {
-			snprintf(err, errlen, "[host] %s: not a module parameter name (kvm.min_timer_period_us)", key);
-			return -EINVAL;
-		}
-		snprintf(rel, sizeof(rel), "sys/module/%.*s/parameters/%s", mlen, key, dot + 1);
+	} else if (dot) {
+		snprintf(rel, sizeof(rel), "sys/module/%.*s/parameters/%s", (int)(dot - key), key,
+			 dot + 1);
 		*modparam = true;
 	} else {
 		snprintf(rel, sizeof(rel), "proc/sys/kernel/%s", key);
@@ -129,8 +150,8 @@ static int knob_path(const char *key, char *path, size_t len, bool *modparam, ch
 	return 0;
 }
 
-/* Check that a knob can be set, and read its current value. */
-static int knob_prepare(struct knob *k, bool modparam, char *err, size_t errlen)
+/* Check that this kernel has the knob and takes writes to it at runtime. */
+static int knob_settable(const struct knob *k, bool modparam, char *err, size_t errlen)
 {
 	struct stat st;
 	int rc;
@@ -170,6 +191,16 @@ static int knob_prepare(struct knob *k, bool modparam, char *err, size_t errlen)
 			snprintf(err, errlen, "[host] %s: %s is read-only", k->name, k->path);
 		return -EROFS;
 	}
+	return 0;
+}
+
+/* Check that a knob can be set, and read its current value. */
+static int knob_prepare(struct knob *k, bool modparam, char *err, size_t errlen)
+{
+	int rc = knob_settable(k, modparam, err, errlen);
+
+	if (rc)
+		return rc;
 	rc = read_file_str(k->path, k->old, sizeof(k->old));
 	if (rc) {
 		snprintf(err, errlen, "[host] %s: cannot read %s: %s", k->name, k->path, strerror(-rc));
@@ -181,6 +212,29 @@ static int knob_prepare(struct knob *k, bool modparam, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* A value that leaves the knob as it is: -1 for the fixed knobs, empty for
+ * sysctl.* and module parameters. */
+static bool knob_kept(const struct pkey *k, const struct pval *v)
+{
+	return strchr(k->key, '.') ? !v->text[0] : v->num == -1;
+}
+
+int hostknobs_check_key(const struct pkey *pk, char *err, size_t errlen)
+{
+	struct knob k = { 0 };
+	bool modparam, sets = false;
+	int rc;
+
+	for (size_t i = 0; i < pk->nvals; i++)
+		sets |= !knob_kept(pk, &pk->vals[i]);
+	if (!sets)
+		return 0;
+	snprintf(k.name, sizeof(k.name), "%s", pk->key);
+	snprintf(k.new, sizeof(k.new), "%s", pk->vals[0].text);
+	rc = knob_path(k.name, k.path, sizeof(k.path), &modparam, err, errlen);
+	return rc ? rc : knob_settable(&k, modparam, err, errlen);
 }
 
 /* Collect the knobs the cell sets (the fixed ones only when not -1). */
@@ -200,9 +254,7 @@ static int hostknobs_collect(const struct cell *c, struct hostknobs **out, char 
 
 		if (strcmp(p->pkey->section, "host"))
 			continue;
-		if (!strchr(p->pkey->key, '.') && p->val->num == -1)
-			continue;
-		if (strchr(p->pkey->key, '.') && !p->val->text[0])
+		if (knob_kept(p->pkey, p->val))
 			continue;
 		snprintf(k->name, sizeof(k->name), "%s", p->pkey->key);
 		snprintf(k->new, sizeof(k->new), "%s", p->val->text);

@@ -20,6 +20,14 @@ int hostknobs_apply(const struct cell *c, struct hostknobs **out, char *err, siz
 int hostknobs_restore(struct hostknobs *hk);
 /* Replay a restore file (after a crash). 0 also when there is none. */
 int hostknobs_restore_file(const char *path, char *msg, size_t len);
+/* The name after "sysctl." or "MODULE." of a [host] key is a name, not a path:
+ * 0, or -EINVAL and why with an example (the [host] section's key_check). */
+int hostknobs_key_check(const char *key, char *why, size_t len);
+/* Does this kernel have the knob of a [host] key, writable at runtime (when a
+ * value of the key changes it)? 0, or -errno and "[host] KEY: why" in err:
+ * -EINVAL for a name that is not one, else what the host lacks. */
+struct pkey;
+int hostknobs_check_key(const struct pkey *k, char *err, size_t errlen);
 /* The [host] keys, for profile.c. */
 extern const struct pspec hostknobs_keys[];
 extern const size_t hostknobs_nkeys;

@@ -82,6 +82,8 @@ static int key_add(struct pstate *st, struct profile *p, size_t *cap, size_t fir
 		return pst_fail(st, "%s:%d: [%s] %s: unknown key%s allowed keys: %s", st->path,
 				r->line, r->section, r->key, hint[0] ? hint : ";", allowed);
 	}
+	if (pspec_is_wildcard(k) && ss->key_check && ss->key_check(r->key, why, sizeof(why)) < 0)
+		return pst_fail(st, "%s:%d: [%s] %s: %s", st->path, r->line, r->section, r->key, why);
 	if (strlen(r->key) >= sizeof(pk->key))
 		return pst_fail(st, "%s:%d: [%s] %s: key name is too long (at most %zu characters)",
 				st->path, r->line, r->section, r->key, sizeof(pk->key) - 1);
@@ -165,9 +167,10 @@ static int section_defaults(struct pstate *st, struct profile *p, size_t *cap, s
 				return pst_fail(st, "%s:%d: [%s] %s: required key is missing; add a line "
 						"'%s = VALUE' under [%s] (%s)", st->path, line,
 						section, k->key, k->key, section, k->help);
-			return pst_fail(st, "%s: [%s] %s: required key is missing; add a [%s] "
-					"section with a line '%s = VALUE' (%s)", st->path, section,
-					k->key, section, k->key, k->help);
+			/* Where the section would go: the end of the file. */
+			return pst_fail(st, "%s:%d: [%s] %s: required key is missing; add a [%s] "
+					"section with a line '%s = VALUE' (%s)", st->path,
+					st->lineno + 1, section, k->key, section, k->key, k->help);
 		}
 		if (!strcmp(section, "run") && !strcmp(k->key, "name")) {
 			default_run_name(st->path, name, sizeof(name));
@@ -195,6 +198,7 @@ static int grid_size_check(struct pstate *st, const struct profile *p)
 	uint64_t cells = rep ? (uint64_t)rep->vals[0].num : 1;
 	char axes[512] = "";
 	size_t off = 0;
+	const struct pkey *widest = NULL;
 
 	for (size_t i = 0; i < p->nkeys; i++) {
 		const struct pkey *k = &p->keys[i];
@@ -202,6 +206,8 @@ static int grid_size_check(struct pstate *st, const struct profile *p)
 
 		if (k->nvals < 2)
 			continue;
+		if (!widest || k->nvals > widest->nvals)
+			widest = k;
 		cells = cells > PROFILE_MAX_CELLS ? cells : cells * k->nvals;
 		n = snprintf(axes + off, sizeof(axes) - off, "%s.%s %zu x ", k->section, k->key,
 			     k->nvals);
@@ -210,9 +216,10 @@ static int grid_size_check(struct pstate *st, const struct profile *p)
 	}
 	if (cells <= PROFILE_MAX_CELLS)
 		return 0;
-	return pst_fail(st, "%s: the grid has more than %d cells (%srepeat %" PRId64 "); use "
-			"fewer axis values", st->path, PROFILE_MAX_CELLS, axes,
-			rep ? rep->vals[0].num : 1);
+	/* The line of the axis with the most values, the first to shrink. */
+	return pst_fail(st, "%s:%d: the grid has more than %d cells (%srepeat %" PRId64 "); use "
+			"fewer axis values", st->path, widest ? widest->line : 1,
+			PROFILE_MAX_CELLS, axes, rep ? rep->vals[0].num : 1);
 }
 
 static int profile_build(struct pstate *st, struct profile *p)
@@ -221,10 +228,13 @@ static int profile_build(struct pstate *st, struct profile *p)
 	size_t cap = 0;
 
 	p->sections = calloc(st->nsects + ARRAY_SIZE(builtin), sizeof(*p->sections));
-	if (!p->sections)
+	p->section_lines = calloc(st->nsects + ARRAY_SIZE(builtin), sizeof(*p->section_lines));
+	if (!p->sections || !p->section_lines)
 		abort();
-	for (size_t i = 0; i < st->nsects; i++)
+	for (size_t i = 0; i < st->nsects; i++) {
+		p->section_lines[p->nsections] = st->sects[i].line;
 		p->sections[p->nsections++] = strdup(st->sects[i].name);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(builtin); i++)
 		if (!sect_line(st, builtin[i]))
 			p->sections[p->nsections++] = strdup(builtin[i]);
@@ -342,6 +352,7 @@ void profile_free(struct profile *p)
 	for (size_t i = 0; i < p->nsections; i++)
 		free(p->sections[i]);
 	free(p->sections);
+	free(p->section_lines);
 	free(p->path);
 	free(p->text);
 	free(p);
@@ -361,4 +372,24 @@ bool profile_has_section(const struct profile *p, const char *section)
 		if (!strcmp(p->sections[i], section))
 			return true;
 	return false;
+}
+
+int profile_section_line(const struct profile *p, const char *section)
+{
+	for (size_t i = 0; i < p->nsections; i++)
+		if (!strcmp(p->sections[i], section))
+			return p->section_lines[i];
+	return 0;
+}
+
+void profile_where(const struct profile *p, const struct pkey *k, char *buf, size_t len)
+{
+	char path[512];
+	int line = k->line ? k->line : profile_section_line(p, k->section);
+
+	ptext_escape(p->path, strlen(p->path), path, sizeof(path));
+	if (line)
+		snprintf(buf, len, "%s:%d: [%s] %s", path, line, k->section, k->key);
+	else
+		snprintf(buf, len, "%s: [%s] %s", path, k->section, k->key);
 }

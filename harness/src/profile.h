@@ -57,6 +57,7 @@ struct profile {
 	struct pkey *keys;
 	size_t nkeys;
 	char **sections;	/* sections present, in order of appearance */
+	int *section_lines;	/* the line of each one's header, 0 when absent */
 	size_t nsections;
 };
 
@@ -65,6 +66,9 @@ struct section_spec {
 	const char *name;	/* "run", "guests", "inject.pause" */
 	const struct pspec *keys;
 	size_t nkeys;
+	/* Optional: 0 when a key matched by a wildcard ("sysctl.*") is well
+	 * formed, else -EINVAL and why (with an example) in why. */
+	int (*key_check)(const char *key, char *why, size_t len);
 };
 
 /* Load and validate. On error returns -EINVAL and writes a message that names
@@ -84,6 +88,11 @@ void profile_free(struct profile *p);
 const struct pkey *profile_key(const struct profile *p, const char *section,
 			       const char *key);
 bool profile_has_section(const struct profile *p, const char *section);
+/* The line of a section's header, 0 when the file has none. */
+int profile_section_line(const struct profile *p, const char *section);
+/* "path:line: [section] key" for messages about k: its line, or for a key
+ * left at its default its section's (the path with its bytes escaped). */
+void profile_where(const struct profile *p, const struct pkey *k, char *buf, size_t len);
 
 /* Parse one value of a given spec into v; -EINVAL with reason in err. */
 int pval_parse(const struct pspec *s, const char *text, struct pval *v,

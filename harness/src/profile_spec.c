@@ -72,17 +72,19 @@ static void specs_init(void)
 			def_guests = &guests_specs[i];
 	}
 
-	all_specs[n++] = (struct section_spec){ "run", profile_run_keys, profile_run_nkeys };
-	all_specs[n++] = (struct section_spec){ "host", hostknobs_keys, hostknobs_nkeys };
+	all_specs[n++] = (struct section_spec){ "run", profile_run_keys, profile_run_nkeys,
+						NULL };
+	all_specs[n++] = (struct section_spec){ "host", hostknobs_keys, hostknobs_nkeys,
+						hostknobs_key_check };
 	all_specs[n++] = *def_guests;
 	all_specs[n++] = (struct section_spec){ "expect", profile_expect_keys,
-						profile_expect_nkeys };
+						profile_expect_nkeys, NULL };
 	all_specs[n++] = (struct section_spec){ "monitor", profile_monitor_keys,
-						profile_monitor_nkeys };
+						profile_monitor_nkeys, NULL };
 	for (i = 0; i < nr_injectors; i++)
 		all_specs[n++] = (struct section_spec){
 			xasprintf("inject.%s", injectors[i]->name), injectors[i]->keys,
-			injectors[i]->nkeys };
+			injectors[i]->nkeys, NULL };
 	nall_specs = n;
 }
 
@@ -119,8 +121,8 @@ bool pspec_is_wildcard(const struct pspec *k)
 	return l && k->key[l - 1] == '*';
 }
 
-/* Exact names first, then "prefix.*" patterns; the part after a pattern's
- * prefix must look like a sysctl or parameter name. */
+/* Exact names first, then "prefix.*" patterns (what follows the prefix is the
+ * section's key_check's to judge). */
 const struct pspec *section_spec_key(const struct section_spec *ss, const char *key)
 {
 	for (size_t i = 0; i < ss->nkeys; i++)
@@ -129,12 +131,8 @@ const struct pspec *section_spec_key(const struct section_spec *ss, const char *
 	for (size_t i = 0; i < ss->nkeys; i++) {
 		const struct pspec *k = &ss->keys[i];
 		size_t l = strlen(k->key) - 1;
-		const char *rest = key + l;
 
-		if (!pspec_is_wildcard(k) || strncmp(k->key, key, l) || !*rest)
-			continue;
-		if (strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "0123456789_./-") == strlen(rest))
+		if (pspec_is_wildcard(k) && !strncmp(k->key, key, l) && key[l])
 			return k;
 	}
 	return NULL;

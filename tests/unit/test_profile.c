@@ -432,7 +432,7 @@ static const struct bad bads[] = {
 			       "between 1us and 1s" } },
 	{ "missing-required", 4, { "[guests] period:", "required key is missing",
 				   "'period = VALUE' under [guests]" } },
-	{ "no-guests", 0, { "[guests] count:", "required key is missing",
+	{ "no-guests", 3, { "[guests] count:", "required key is missing",
 			    "add a [guests] section" } },
 	{ "launcher", 2, { "[guests] launcher:", "'xen' is not a valid value", "allowed: qemu" } },
 	{ "outside-section", 1, { "count:", "outside any section", "[guests]" } },
@@ -448,7 +448,7 @@ static const struct bad bads[] = {
 	{ "negative", 4, { "[guests] memory:", "negative" } },
 	{ "inject-key", 5, { "[inject.pause] lenght: unknown key", "did you mean 'length'",
 			     "gap" } },
-	{ "grid-too-large", 0, { "more than 100000 cells", "guests.count 512",
+	{ "grid-too-large", 4, { "more than 100000 cells", "guests.count 512",
 				 "repeat 10", "fewer axis values" } },
 	{ "long-line", 3, { "line is too long" } },
 };
