@@ -13,6 +13,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 SRC      := $(wildcard harness/src/*.c)
 LIBSRC   := $(filter-out harness/src/main.c,$(SRC))
 UNITSRC  := $(wildcard tests/unit/test_*.c)
+# The harness's headers, and the guest's table its profile checks read.
+HDRS     := $(wildcard harness/src/*.h) guests/tickguest/tickguest_params.h
 
 B        := build
 S        := build-san
@@ -37,12 +39,12 @@ help:
 	@echo "V=1             show full command lines"
 
 # ---- harness ----
-$(B)/obj/%.o: harness/src/%.c $(wildcard harness/src/*.h)
+$(B)/obj/%.o: harness/src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(S)/obj/%.o: harness/src/%.c $(wildcard harness/src/*.h)
+$(S)/obj/%.o: harness/src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC-SAN  $<"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
@@ -92,7 +94,7 @@ FUZZSAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 F        := $(B)/fuzz
 FUZZOBJ  := $(patsubst %,$(F)/obj/%.o,classify kmsg util)
 
-$(F)/obj/%.o: harness/src/%.c $(wildcard harness/src/*.h)
+$(F)/obj/%.o: harness/src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC-FUZZ $<"
 	$(Q)$(FUZZCC) $(CFLAGS) -O1 $(FUZZSAN) -fsanitize=fuzzer-no-link -c -o $@ $<

@@ -8,14 +8,12 @@
 #include "desc.h"
 #include "libc.h"
 #include "tsc.h"
+#include "tickguest_params.h"
 
 #define MB_BOOT_MAGIC	 0x2badb002
 #define MB_INFO_CMDLINE	 (1u << 2)
 #define MSR_TSC_DEADLINE 0x6e0
 #define SPURIOUS_VECTOR	 0xff
-/* The 8259 was moved to 0x20-0x2f (desc.c); the timer goes above it. */
-#define VECTOR_MIN 0x30
-#define VECTOR_MAX 0xfe
 
 struct mb_info {
 	uint32_t flags;
@@ -64,10 +62,9 @@ struct num_opt {
 static void cmdline_option(const char *key, size_t klen, const char *val, size_t vlen)
 {
 	const struct num_opt nums[] = {
-	    {"period_us", &cfg.period_us, 10, 10000000},
-	    {"report_ms", &cfg.report_ms, 1, 3600000},
-	    {"vector", &cfg.vector, VECTOR_MIN, VECTOR_MAX},
-	    {"duration_s", &cfg.duration_s, 0, 1000000000},
+#define NUM_OPT(key, min, max) {#key, &cfg.key, min, max},
+	    TICKGUEST_NUM_PARAMS(NUM_OPT)
+#undef NUM_OPT
 	};
 	char k[32], v[48];
 	uint64_t n;

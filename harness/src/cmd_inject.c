@@ -11,6 +11,7 @@
 #include "grid.h"
 #include "inject.h"
 #include "lockmap.h"
+#include "precheck.h"
 #include "profile.h"
 
 /* "a, b, c": the injectors a person can run by hand, those the registry
@@ -56,6 +57,7 @@ int cmd_inject(int argc, char **argv)
 	const struct injector_ops *in;
 	struct profile *p = NULL;
 	struct grid g = { 0 };
+	struct host_facts hf;
 	struct cell_ctx ctx = { 0 };
 	struct inject_ctx ic = { 0 };
 	char err[1024], *text = NULL, *s, logdir[] = "/tmp/lockmap-inject-XXXXXX";
@@ -119,6 +121,10 @@ int cmd_inject(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto out;
 	}
+	host_facts_local(&hf);
+	exit_code = precheck_all(&g, &hf);
+	if (exit_code)
+		goto out;
 	if (in->supported(err, sizeof(err)) < 0) {
 		lm_err("inject %s: %s", in->name, err);
 		exit_code = EXIT_NOTREADY;

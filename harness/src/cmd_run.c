@@ -13,6 +13,7 @@
 #include "lab.h"
 #include "launch.h"
 #include "lockmap.h"
+#include "precheck.h"
 #include "profile.h"
 #include "progress.h"
 #include "results.h"
@@ -188,6 +189,7 @@ int cmd_run(int argc, char **argv)
 	struct profile *p = NULL;
 	struct grid g = { 0 };
 	struct run run;
+	struct host_facts hf;
 	char err[1024];
 	bool dry = false, lab_inner = false;
 	int c, rc, exit_code = EXIT_CLEAN;
@@ -229,6 +231,11 @@ int cmd_run(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto out;
 	}
+	/* Every cell checked, -n too, before anything starts. */
+	host_facts_local(&hf);
+	exit_code = precheck_all(&g, &hf);
+	if (exit_code)
+		goto out;
 	if (dry) {
 		for (size_t i = 0; i < g.ncells; i++) {
 			char desc[1024];

@@ -145,18 +145,35 @@ void grid_free(struct grid *g)
 	memset(g, 0, sizeof(*g));
 }
 
-const struct pval *cell_val(const struct cell *c, const char *section, const char *key)
+static const struct cparam *cell_param(const struct cell *c, const char *section,
+				       const char *key)
 {
 	for (size_t i = 0; i < c->nparams; i++) {
 		const struct pkey *k = c->params[i].pkey;
 
 		if (!strcmp(k->key, key) && !strcmp(k->section, section))
-			return c->params[i].val;
+			return &c->params[i];
 	}
 	/* Every key of the spec is in every cell, so this is a bug in the caller
 	 * (a misspelt key, or an [inject.X] section not checked first). */
-	lm_err("cell_val: no parameter [%s] %s in cell %s (a lockmap bug)", section, key, c->id);
+	lm_err("cell_param: no parameter [%s] %s in cell %s (a lockmap bug)", section, key, c->id);
 	abort();
+}
+
+const struct pval *cell_val(const struct cell *c, const char *section, const char *key)
+{
+	return cell_param(c, section, key)->val;
+}
+
+const struct pkey *cell_key(const struct cell *c, const char *section, const char *key)
+{
+	return cell_param(c, section, key)->pkey;
+}
+
+void cell_where(const struct cell *c, const char *section, const char *key, char *buf,
+		size_t len)
+{
+	profile_where(c->prof, cell_key(c, section, key), buf, len);
 }
 
 int64_t cell_num(const struct cell *c, const char *section, const char *key)

@@ -35,6 +35,11 @@ void grid_free(struct grid *g);
 const struct pval *cell_val(const struct cell *c, const char *section, const char *key);
 int64_t cell_num(const struct cell *c, const char *section, const char *key);
 const char *cell_str(const struct cell *c, const char *section, const char *key);
+/* The profile key behind a parameter: its line, whether the profile set it. */
+const struct pkey *cell_key(const struct cell *c, const char *section, const char *key);
+/* "path:line: [section] key" of a parameter, for messages (profile_where()). */
+void cell_where(const struct cell *c, const char *section, const char *key, char *buf,
+		size_t len);
 /* Is there an [inject.NAME] section in this cell's profile? */
 bool cell_has_section(const struct cell *c, const char *section);
 /* "guests.count=8 guests.period=200us" for the axis params only (for display). */

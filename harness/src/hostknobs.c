@@ -64,7 +64,7 @@ struct hostknobs {
 	struct knob k[];
 };
 
-static const char *hostknobs_sysroot(void)
+const char *hostknobs_sysroot(void)
 {
 	const char *r = getenv("LOCKMAP_SYSROOT");
 

@@ -10,6 +10,9 @@
 
 struct hostknobs;
 
+/* The root of /proc/sys and /sys: $LOCKMAP_SYSROOT, default "/" (tests
+ * point it at a directory tree). */
+const char *hostknobs_sysroot(void);
 /* Default restore file: $LOCKMAP_STATE_DIR/knobs.restore, else
  * /run/lockmap/knobs.restore. */
 const char *hostknobs_restore_path(void);

@@ -13,6 +13,7 @@
 
 #include "profile.h"
 
+struct cell;
 struct cell_ctx;
 
 struct inject_ctx {
@@ -30,6 +31,11 @@ struct injector_ops {
 	size_t nkeys;
 	/* 0 when usable here; else -ENOTSUP/-ENOENT with the reason and the fix. */
 	int (*supported)(char *why, size_t len);
+	/* Optional: check one cell's [inject.NAME] values, alone and together,
+	 * before anything starts (nothing of the host is looked at): 0, or
+	 * -EINVAL and "path:line: [inject.NAME] key: what is wrong; what is
+	 * allowed" in err (cell_where() gives the start). */
+	int (*validate)(const struct cell *c, const char *section, char *err, size_t len);
 	/* Begin injecting (guests are running). A zero size means "off": return 0
 	 * and do nothing. */
 	int (*start)(struct inject_ctx *ic);

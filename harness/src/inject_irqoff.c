@@ -59,6 +59,23 @@ static uint64_t irqoff_lead_in_ns(const char *mode)
 	return thresh > 0 ? (uint64_t)thresh * 2 * NSEC_PER_SEC / 5 * 11 / 10 : 0;
 }
 
+/* Sections one after the other must not overlap. */
+static int irqoff_validate(const struct cell *c, const char *section, char *err, size_t len)
+{
+	int64_t duration = cell_num(c, section, "duration");
+	int64_t interval = cell_num(c, section, "interval");
+	char where[600];
+
+	if (!duration || !interval || interval > duration)
+		return 0;
+	cell_where(c, section, cell_key(c, section, "interval")->is_set ? "interval" : "duration",
+		   where, sizeof(where));
+	snprintf(err, len, "%s: the interval (%s) must be longer than the duration (%s), or 0 "
+		 "for one section per cpu", where, cell_val(c, section, "interval")->text,
+		 cell_val(c, section, "duration")->text);
+	return -EINVAL;
+}
+
 static int irqoff_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;
@@ -76,12 +93,6 @@ static int irqoff_start(struct inject_ctx *ic)
 	s->req.interval_ns = (uint64_t)cell_num(c, ic->section, "interval");
 	s->req.count = (uint32_t)cell_num(c, ic->section, "count");
 	s->req.lead_in_ns = irqoff_lead_in_ns(cell_str(c, ic->section, "lead_in"));
-	if (s->req.interval_ns && s->req.interval_ns <= s->req.duration_ns) {
-		lm_err("inject.irqoff: interval (%s) must be longer than duration (%s)",
-		       cell_val(c, ic->section, "interval")->text,
-		       cell_val(c, ic->section, "duration")->text);
-		return -EINVAL;
-	}
 	s->fd = kmodctl_start("inject.irqoff", LOCKMAP_IOC_IRQOFF_START, &s->req);
 	return s->fd < 0 ? s->fd : 0;
 }
@@ -144,6 +155,7 @@ const struct injector_ops inject_irqoff_ops = {
 	.keys = irqoff_keys,
 	.nkeys = ARRAY_SIZE(irqoff_keys),
 	.supported = irqoff_supported,
+	.validate = irqoff_validate,
 	.start = irqoff_start,
 	.stop = irqoff_stop,
 	.describe = irqoff_describe,

@@ -15,7 +15,7 @@
 static const struct pspec nmi_keys[] = {
 	{ "cpus", PT_CPULIST, 1, 0, "1", NULL,
 	  "host cpus that receive the NMIs" },
-	{ "sender", PT_INT, 0, LOCKMAP_MAX_CPUS - 1, "0", NULL,
+	{ "sender", PT_CPU, 0, LOCKMAP_MAX_CPUS - 1, "0", NULL,
 	  "host cpu that sends them (must not be a target)" },
 	{ "rate", PT_RATE, 0, 100000, "0", NULL,
 	  "NMIs per second to each target; 0 turns the injector off "
@@ -37,6 +37,23 @@ static int nmi_supported(char *why, size_t len)
 	return kmodctl_available(why, len);
 }
 
+/* A sender that is also a target would interrupt itself. */
+static int nmi_validate(const struct cell *c, const char *section, char *err, size_t len)
+{
+	const struct pval *cpus = cell_val(c, section, "cpus");
+	const struct pval *sender = cell_val(c, section, "sender");
+	char where[600];
+
+	if (cell_num(c, section, "rate") == 0 || !(cpus->mask & sender->mask))
+		return 0;
+	/* Name the key the profile set (the other may be a default). */
+	cell_where(c, section, cell_key(c, section, "sender")->is_set ? "sender" : "cpus", where,
+		   sizeof(where));
+	snprintf(err, len, "%s: the sender cpu %s is also one of the target cpus (cpus = %s); "
+		 "choose a sender outside cpus", where, sender->text, cpus->text);
+	return -EINVAL;
+}
+
 static int nmi_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;
@@ -54,11 +71,6 @@ static int nmi_start(struct inject_ctx *ic)
 	s->req.rate_hz = (uint32_t)cell_num(c, ic->section, "rate");
 	s->req.residency_ns = (uint64_t)cell_num(c, ic->section, "residency");
 	s->req.duration_ns = 0;	/* until the window ends */
-	if (s->req.cpumask & (1ULL << s->req.sender_cpu)) {
-		lm_err("inject.nmi: the sender cpu %u is also a target (cpus = %s)",
-		       s->req.sender_cpu, cell_val(c, ic->section, "cpus")->text);
-		return -EINVAL;
-	}
 	s->fd = kmodctl_start("inject.nmi", LOCKMAP_IOC_NMI_START, &s->req);
 	return s->fd < 0 ? s->fd : 0;
 }
@@ -127,6 +139,7 @@ const struct injector_ops inject_nmi_ops = {
 	.keys = nmi_keys,
 	.nkeys = ARRAY_SIZE(nmi_keys),
 	.supported = nmi_supported,
+	.validate = nmi_validate,
 	.start = nmi_start,
 	.stop = nmi_stop,
 	.describe = nmi_describe,

@@ -85,6 +85,32 @@ static int throttle_stop(struct inject_ctx *ic)
 	return rc ? rc : r;
 }
 
+/* The kernel refuses a quota under 1 ms (min_cfs_quota_period), and cgroups
+ * take whole microseconds. */
+static int throttle_validate(const struct cell *c, const char *section, char *err, size_t len)
+{
+	static const char *const keys[] = { "quota", "period" };
+	int64_t quota = cell_num(c, section, "quota");
+	char where[600];
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (cell_num(c, section, keys[i]) % NSEC_PER_USEC == 0)
+			continue;
+		cell_where(c, section, keys[i], where, sizeof(where));
+		snprintf(err, len, "%s: %s is not a whole number of microseconds, which is what "
+			 "cgroups take; round it to whole us", where,
+			 cell_val(c, section, keys[i])->text);
+		return -EINVAL;
+	}
+	if (quota == 0 || quota >= NSEC_PER_MSEC)
+		return 0;
+	cell_where(c, section, "quota", where, sizeof(where));
+	snprintf(err, len, "%s: %s is under the kernel's minimum CPU bandwidth quota of 1ms "
+		 "(min_cfs_quota_period); write 0 (off) or 1ms or more", where,
+		 cell_val(c, section, "quota")->text);
+	return -EINVAL;
+}
+
 /* Make lockmap-<cell id> with the limit and move every guest's VMM into it. */
 static int throttle_start(struct inject_ctx *ic)
 {
@@ -105,14 +131,6 @@ static int throttle_start(struct inject_ctx *ic)
 	st->period_us = cell_num(c, ic->section, "period") / NSEC_PER_USEC;
 	if (st->quota_us == 0)
 		return 0;
-	/* The kernel refuses a quota under 1 ms (min_cfs_quota_period). */
-	if (st->quota_us < 1000) {
-		snprintf(st->error, sizeof(st->error),
-			 "[%s] quota = %lldus: the kernel's minimum is 1ms (or 0 for off)",
-			 ic->section, (long long)st->quota_us);
-		rc = -EINVAL;
-		goto fail;
-	}
 	rc = cgroup_cpu_find(NULL, &cpu);
 	if (rc) {
 		snprintf(st->error, sizeof(st->error), "%s", cpu.desc);
@@ -192,6 +210,7 @@ const struct injector_ops inject_throttle_ops = {
 	.keys = throttle_keys,
 	.nkeys = ARRAY_SIZE(throttle_keys),
 	.supported = throttle_supported,
+	.validate = throttle_validate,
 	.start = throttle_start,
 	.stop = throttle_stop,
 	.describe = throttle_describe,

@@ -17,6 +17,7 @@
 #include "accel.h"
 #include "lab_int.h"
 #include "lockmap.h"
+#include "precheck.h"
 #include "profile.h"
 #include "spawn.h"
 
@@ -299,6 +300,7 @@ static void lab_free(struct lab *L)
  * Returns 0 or the exit code. */
 static int lab_prepare(struct lab *L, const char *kernel)
 {
+	struct host_facts hf;
 	char err[1024], qemu[PATH_MAX];
 	int rc;
 
@@ -307,6 +309,14 @@ static int lab_prepare(struct lab *L, const char *kernel)
 		lm_err("%s: cannot build the grid: %s", L->prof->path, strerror(-rc));
 		return EXIT_USAGE;
 	}
+	L->cpus = L->o->cpus > 0 ? L->o->cpus : 2;
+	L->mem_mb = L->o->mem_mb > 0 ? L->o->mem_mb : 2048;
+	/* The profile, and the cpus it names against the lab host's, before
+	 * anything is built or booted; the inner run checks the rest inside. */
+	host_facts_lab(&hf, L->cpus);
+	rc = precheck_all(&L->grid, &hf);
+	if (rc)
+		return rc;
 	if (!spawn_which(QEMU_BIN, qemu, sizeof(qemu))) {
 		lm_err("lab: %s not found; install it: apt-get install qemu-system-x86", QEMU_BIN);
 		return EXIT_NOTREADY;
@@ -322,8 +332,6 @@ static int lab_prepare(struct lab *L, const char *kernel)
 		return EXIT_NOTREADY;
 	}
 	lm_info("lab: %s", L->accel_why);
-	L->cpus = L->o->cpus > 0 ? L->o->cpus : 2;
-	L->mem_mb = L->o->mem_mb > 0 ? L->o->mem_mb : 2048;
 	/* Command line first, then the profile's [run], then the defaults. */
 	L->hang_timeout_s = L->o->hang_timeout_s > 0 ? L->o->hang_timeout_s :
 			    (int)(profile_key(L->prof, "run", "hang_timeout")->vals[0].num / NSEC_PER_SEC);

@@ -17,6 +17,7 @@
 #include "cell.h"
 #include "launch.h"
 #include "lockmap.h"
+#include "payload.h"
 #include "qmp.h"
 #include "spawn.h"
 
@@ -74,10 +75,9 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 			    const char *kernel)
 {
 	const struct cell *c = ctx->cell;
-	int64_t period_us = cell_num(c, "guests", "period") / NSEC_PER_USEC;
-	int64_t report_ms = cell_num(c, "guests", "report") / NSEC_PER_MSEC;
 	bool kvm = !strcmp(ctx->accel, "kvm");
 	char *out = spawn_opt_escape(g->out_path), *qmp = spawn_opt_escape(qg->qmp_path);
+	char cmdline[256];
 
 	spawn_argv_add(&qg->argv, QEMU_BIN);
 	spawn_argv_add(&qg->argv, "-name");
@@ -101,9 +101,9 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 	spawn_argv_add(&qg->argv, "-kernel");
 	spawn_argv_add(&qg->argv, "%s", kernel);
 	spawn_argv_add(&qg->argv, "-append");
-	spawn_argv_add(&qg->argv, "period_us=%lld timer=%s idle=%s report_ms=%lld",
-	       (long long)(period_us > 0 ? period_us : 1), cell_str(c, "guests", "timer"),
-	       cell_str(c, "guests", "idle"), (long long)report_ms);
+	/* The cell was checked against the payload before anything started. */
+	(void)payload_cmdline(c, cmdline, sizeof(cmdline));
+	spawn_argv_add(&qg->argv, "%s", cmdline);
 	spawn_argv_add(&qg->argv, "-chardev");
 	spawn_argv_add(&qg->argv, "file,id=dbg,path=%s", out);
 	spawn_argv_add(&qg->argv, "-device");

@@ -11,6 +11,7 @@
 
 enum ptype {
 	PT_INT,		/* plain integer */
+	PT_CPU,		/* one host cpu number (mask has its bit) */
 	PT_DURATION,	/* ns; units ns, us, ms, s (a bare 0 is allowed) */
 	PT_RATE,	/* Hz; units hz, khz */
 	PT_PERCENT,	/* hundredths of a percent; "5%" -> 500 */
@@ -37,7 +38,7 @@ struct pspec {
 struct pval {
 	char text[128];		/* canonical text: "1ms", "8", "periodic", "0-1" */
 	int64_t num;		/* number in base units; 0 for strings */
-	uint64_t mask;		/* PT_CPULIST: cpu bitmask */
+	uint64_t mask;		/* PT_CPULIST, PT_CPU: cpu bitmask */
 };
 
 /* One key as set in a profile (or filled from its spec default). */
@@ -99,6 +100,8 @@ int pval_parse(const struct pspec *s, const char *text, struct pval *v,
 	       char *err, size_t errlen);
 /* Format a duration in ns canonically ("250us", "1ms", "3s"). */
 void fmt_duration(int64_t ns, char *buf, size_t len);
+/* Kernel cpu-list form of a mask: "0-2,5". */
+void cpulist_fmt(uint64_t mask, char *buf, size_t len);
 
 /* All section specs (built-in + launchers + injectors), for check and --help. */
 const struct section_spec *section_spec_find(const char *name);
