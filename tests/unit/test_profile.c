@@ -393,7 +393,8 @@ static void test_load_missing(void **state)
 }
 
 /* One bad profile per kind of error: the message must name the place (file
- * and line, or the file alone for whole-profile errors) and say what to do. */
+ * and line: a missing section's is the end of the file, a grid too large's
+ * its widest axis) and say what to do. */
 struct bad {
 	const char *file;
 	int line;
@@ -465,10 +466,7 @@ static void test_bad_profiles(void **state)
 		snprintf(rel, sizeof(rel), "profiles/bad-%s.profile", b->file);
 		test_data_path(path, sizeof(path), rel);
 		rc = profile_load(path, &p, err, sizeof(err));
-		if (b->line)
-			snprintf(where, sizeof(where), "%s:%d: ", path, b->line);
-		else
-			snprintf(where, sizeof(where), "%s: ", path);
+		snprintf(where, sizeof(where), "%s:%d: ", path, b->line);
 		if (rc != -EINVAL || strncmp(err, where, strlen(where)))
 			print_error("%s: rc %d, message '%s', want it to start with '%s'\n",
 				    b->file, rc, err, where);
@@ -482,6 +480,164 @@ static void test_bad_profiles(void **state)
 			assert_non_null(strstr(err, b->want[w]));
 		}
 	}
+}
+
+/* No byte of a message is raw: no control character, ESC or C1 included, and
+ * no byte that is not UTF-8 (only whole, printable UTF-8 is let through). */
+static void assert_printable(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; u[i]; i++) {
+		if (u[i] < 0x20 || u[i] == 0x7f || (u[i] == 0xc2 && u[i + 1] >= 0x80 &&
+						     u[i + 1] <= 0x9f) || u[i] == 0xe9)
+			fail_msg("byte %zu of the message is 0x%02x: '%s'", i, u[i], s);
+	}
+}
+
+/* Only printable UTF-8: each refused with its line, the key when the byte is
+ * in a value, and the bytes shown escaped, never raw. */
+static void test_text_printable(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;		/* 0: strlen */
+		const char *want[3];
+	} bad[] = {
+		{ "[run]\nname = x\x1b[31mred\n", 0,
+		  { "t.profile:2: [run] name: the value holds an escape character",
+		    "'x\\x1b[31mred'", "printable UTF-8" } },
+		{ "[guests]\ncount = 1\nperiod = 1ms\n[host]\nsysctl.kernel.domainname = caf\xe9\n", 0,
+		  { "t.profile:5: [host] sysctl.kernel.domainname: the value holds bytes that are "
+		    "not UTF-8", "'caf\\xe9'" } },
+		{ "[run]\nname = a\xc2\x9b" "31m\n", 0,
+		  { "t.profile:2: [run] name: the value holds a C1 control character", "'a\\xc2\\x9b31m'" } },
+		{ "[guests]\ncount = 1\x00\n", 21, { "t.profile:2: [guests] count: the value holds a NUL byte",
+						     "'1\\x00'" } },
+		{ "[run]\nname = \xe2\x80\xae" "evil\n", 0,
+		  { "t.profile:2: [run] name: the value holds a bidirectional-text control" } },
+		{ "[run]\n# a comment \x07\n", 0, { "t.profile:2: the line holds a control character" } },
+		{ "[run]\nname = a\rb\n", 0, { "t.profile:2: [run] name: the value holds a control" } },
+		{ "[run]\nname = \xc0\x80\n", 0, { "t.profile:2: [run] name: the value holds bytes that "
+						   "are not UTF-8" } },
+		{ "[run]\nname = \xed\xa0\x80\n", 0, { "not UTF-8" } },
+		{ "[run]\nname = \xf4\x90\x80\x80\n", 0, { "not UTF-8" } },
+		{ "[run]\nname = \xe2\x82\n", 0, { "not UTF-8", "'\\xe2\\x82'" } },
+		{ "[gu\x1b" "ests]\n", 0, { "t.profile:1: the line holds an escape character" } },
+		{ "[run]\nname = x\xef\xbb\xbf\n", 0, { "byte-order mark" } },
+	};
+	static const char *const good[] = {
+		"[guests]\r\ncount = 1\r\nperiod = 1ms\r\n",
+		"\xef\xbb\xbf[guests]\ncount = 1\nperiod = 1ms\n",
+		"# caf\xc3\xa9, \xe4\xb8\xad, \xf0\x9f\x98\x80\n[guests]\ncount = 1\nperiod = 1ms\n",
+		"[guests]\ncount = 1\t# tabbed\nperiod = 1ms\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct profile *p = (struct profile *)1;
+		char err[1024] = "";
+		size_t len = bad[i].len ? bad[i].len : strlen(bad[i].text);
+		int rc = profile_parse_mem("t.profile", bad[i].text, len, &p, err, sizeof(err));
+
+		if (rc != -EINVAL)
+			fail_msg("case %zu: rc %d, '%s'", i, rc, err);
+		assert_null(p);
+		assert_printable(err);
+		for (size_t w = 0; w < ARRAY_SIZE(bad[i].want) && bad[i].want[w]; w++)
+			if (!strstr(err, bad[i].want[w]))
+				fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].want[w]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct profile *p = NULL;
+		char err[1024] = "";
+
+		if (profile_parse("t.profile", good[i], &p, err, sizeof(err)))
+			fail_msg("good %zu: %s", i, err);
+		profile_free(p);
+	}
+}
+
+/* The path is quoted in every message: its bytes are escaped too. */
+static void test_path_escaped(void **state)
+{
+	struct profile *p = NULL;
+	char err[1024] = "";
+
+	(void)state;
+	assert_int_equal(profile_parse("bad\x1b]0;x\x07.profile", "[guests]\ncount = x\n", &p, err,
+				       sizeof(err)), -EINVAL);
+	assert_printable(err);
+	assert_non_null(strstr(err, "bad\\x1b]0;x\\x07.profile:2: [guests] count:"));
+	assert_int_equal(profile_load("no\x1bsuch.profile", &p, err, sizeof(err)), -ENOENT);
+	assert_printable(err);
+	assert_non_null(strstr(err, "no\\x1bsuch.profile"));
+}
+
+/* [host] sysctl.* and MODULE.* keys are names, not paths. */
+static void test_knob_names(void **state)
+{
+	static const char *const bad[] = {
+		"sysctl.kernel/../hostname", "sysctl.kernel..panic", "sysctl..kernel.panic",
+		"sysctl.kernel.panic.", "sysctl.kernel.pa nic", "kvm.a/b", "kvm.a.b", "kvm..",
+		"kvm_amd.x-y", "sysctl./etc/passwd",
+	};
+	static const char *const good[] = {
+		"sysctl.kernel.panic", "sysctl.net.ipv4.conf.all.accept_redirects",
+		"sysctl.dev.raid.speed_limit_min", "sysctl.vm.dirty-x_1", "kvm.min_timer_period_us",
+		"kvm_intel.preemption_timer",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct profile *p = (struct profile *)1;
+		char text[256], err[1024] = "", where[128];
+
+		snprintf(text, sizeof(text), "[guests]\ncount = 1\nperiod = 1ms\n[host]\n%s = 1\n",
+			 bad[i]);
+		snprintf(where, sizeof(where), "t.profile:5: [host] %s: '", bad[i]);
+		if (profile_parse("t.profile", text, &p, err, sizeof(err)) != -EINVAL ||
+		    strncmp(err, where, strlen(where)) || !strstr(err, "(no '/'"))
+			fail_msg("%s: '%s'", bad[i], err);
+		assert_null(p);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct profile *p = NULL;
+		char text[256], err[1024] = "";
+
+		snprintf(text, sizeof(text), "[guests]\ncount = 1\nperiod = 1ms\n[host]\n%s = 1\n",
+			 good[i]);
+		if (profile_parse("t.profile", text, &p, err, sizeof(err)))
+			fail_msg("%s: %s", good[i], err);
+		profile_free(p);
+	}
+}
+
+/* A cpu number (nmi sender): in range, with its bit in mask, in ranges too. */
+static void test_cpu_values(void **state)
+{
+	struct profile *p = NULL;
+	const struct pkey *k;
+	char err[1024] = "";
+
+	(void)state;
+	assert_int_equal(profile_parse("t.profile", "[guests]\ncount = 1\nperiod = 1ms\n"
+				       "[inject.nmi]\nsender = 0..6+3\n", &p, err, sizeof(err)), 0);
+	k = key(p, "inject.nmi", "sender");
+	assert_int_equal(k->nvals, 3);
+	assert_int_equal(k->vals[1].num, 3);
+	assert_int_equal(k->vals[1].mask, 1ULL << 3);
+	assert_int_equal(k->vals[2].mask, 1ULL << 6);
+	profile_free(p);
+	assert_int_equal(profile_parse("t.profile", "[guests]\ncount = 1\nperiod = 1ms\n"
+				       "[inject.nmi]\nsender = 64\n", &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t.profile:5: [inject.nmi] sender: 64 is out of range"));
+	/* A default's place is its section's header. */
+	assert_int_equal(profile_parse("t.profile", "[guests]\ncount = 1\nperiod = 1ms\n\n"
+				       "[inject.nmi]\n", &p, err, sizeof(err)), 0);
+	profile_where(p, key(p, "inject.nmi", "sender"), err, sizeof(err));
+	assert_string_equal(err, "t.profile:5: [inject.nmi] sender");
+	profile_free(p);
 }
 
 int main(void)
@@ -498,6 +654,10 @@ int main(void)
 		cmocka_unit_test(test_section_specs),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_bad_profiles),
+		cmocka_unit_test(test_text_printable),
+		cmocka_unit_test(test_path_escaped),
+		cmocka_unit_test(test_knob_names),
+		cmocka_unit_test(test_cpu_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
