@@ -85,9 +85,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC)) \
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets (clang's libFuzzer), when clang can link one ----
-# Only what a target needs is built with clang and instrumented (the rest of
-# the harness is gcc's); a new dependency of classify.c shows up here, in
-# `make check`, as an undefined symbol. `make fuzz` without clang, or without
+# fuzz_classify is built from only what it needs, with clang and instrumented;
+# a new dependency of classify.c shows up here, in `make check`, as an
+# undefined symbol. fuzz_profile takes the whole harness (see below). `make fuzz` without clang, or without
 # libFuzzer, writes why to build/fuzz/skip: tests/fuzz/run.sh skips with it.
 FUZZCC   ?= clang
 FUZZSAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -103,6 +103,17 @@ $(F)/fuzz_classify: tests/fuzz/fuzz_classify.c $(FUZZOBJ)
 	@echo "  LD-FUZZ $@"
 	$(Q)$(FUZZCC) $(CFLAGS) -O1 $(FUZZSAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
+# The profile loader reaches the injectors' and launchers' tables (their keys
+# and checks), so fuzz_profile links the harness but its commands, as an archive
+# from which the linker takes what it needs.
+$(F)/liblockmap.a: $(patsubst harness/src/%.c,$(F)/obj/%.o,$(filter-out harness/src/cmd_%.c,$(LIBSRC)))
+	@echo "  AR-FUZZ $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(F)/fuzz_profile: tests/fuzz/fuzz_profile.c $(F)/liblockmap.a
+	@echo "  LD-FUZZ $@"
+	$(Q)$(FUZZCC) $(CFLAGS) -O1 $(FUZZSAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 fuzz:
 	@mkdir -p $(F)
 	$(Q)rm -f $(F)/skip; \
@@ -114,7 +125,7 @@ fuzz:
 	fi; \
 	rm -f $(F)/probe; \
 	if [ -f $(F)/skip ]; then echo "  SKIP    fuzz: $$(cat $(F)/skip)"; \
-	else $(MAKE) --no-print-directory $(F)/fuzz_classify; fi
+	else $(MAKE) --no-print-directory $(F)/fuzz_classify $(F)/fuzz_profile; fi
 
 deps:
 	$(Q)LOCKMAP_LAB_KERNEL=1 sh scripts/install-deps.sh

@@ -144,19 +144,18 @@ char *ptext_escape_dup(const char *s)
  * "[name]" header above it (lines above have been checked already). */
 static void text_section_at(const char *text, size_t pos, char *buf, size_t len)
 {
-	size_t i = 0, lstart;
+	size_t i = 0;
 
 	buf[0] = '\0';
 	while (i < pos) {
-		const char *p = text + i, *end;
+		const char *l = text + i, *nl = memchr(l, '\n', pos - i), *p = l, *end;
+		size_t n = nl ? (size_t)(nl - l) : pos - i;
 
-		lstart = i;
-		while (*p == ' ' || *p == '\t')
+		while (p < l + n && (*p == ' ' || *p == '\t'))
 			p++;
-		if (*p == '[' && (end = memchr(p, ']', pos - (size_t)(p - text))) != NULL)
-			snprintf(buf, len, "%.*s", (int)(end - p - 1), p + 1);
-		end = memchr(text + lstart, '\n', pos - lstart);
-		i = end ? (size_t)(end - text) + 1 : pos;
+		if (p < l + n && *p == '[' && (end = memchr(p, ']', n - (size_t)(p - l))) != NULL)
+			ptext_escape(p + 1, (size_t)(end - p - 1), buf, len);
+		i += n + 1;
 	}
 }
 

@@ -2,9 +2,9 @@
 /* libFuzzer target for classify_line() and the streaming classifier.
  *
  * `make fuzz` builds it with clang as build/fuzz/fuzz_classify; `make check`
- * runs it for a bounded time on tests/fuzz/corpus (tests/fuzz/run.sh). By hand:
+ * runs it for a bounded time on tests/fuzz/corpus/classify (tests/fuzz/run.sh). By hand:
  *   mkdir -p build/fuzz/new
- *   build/fuzz/fuzz_classify -max_total_time=600 -max_len=4096 build/fuzz/new tests/fuzz/corpus
+ *   build/fuzz/fuzz_classify -max_total_time=600 -max_len=4096 build/fuzz/new tests/fuzz/corpus/classify
  * New inputs land in the first directory; add the ones worth keeping to the
  * corpus (see tests/fuzz/README.md).
  */

@@ -1,0 +1,7 @@
+[guests]
+count = 1
+period = 1ms
+[run]
+repeat = 2
+[guests]
+vcpus = 2

@@ -1,0 +1,3 @@
+[guests]
+count =
+period = 1ms

@@ -1,0 +1,4 @@
+[guests]
+count = 4
+period = 1ms
+timer = periodc

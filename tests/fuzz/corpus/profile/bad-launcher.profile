@@ -1,0 +1,4 @@
+[guests]
+launcher = xen
+count = 1
+period = 1ms

@@ -1,0 +1,5 @@
+[guests]
+count = 1
+period = 1ms
+[expect]
+fail_on = softlockup, hardlock

@@ -1,0 +1,5 @@
+[run]
+repeat = 1
+
+[guests]
+count = 1

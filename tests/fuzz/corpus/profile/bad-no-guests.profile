@@ -1,0 +1,2 @@
+[run]
+repeat = 1

@@ -1,0 +1,3 @@
+[guests]
+count = eight
+period = 1ms

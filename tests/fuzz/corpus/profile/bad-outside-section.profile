@@ -1,0 +1,3 @@
+count = 1
+[guests]
+period = 1ms

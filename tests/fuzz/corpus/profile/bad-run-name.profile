@@ -1,0 +1,5 @@
+[run]
+name = ../etc
+[guests]
+count = 1
+period = 1ms

@@ -1,0 +1,3 @@
+[guests
+count = 1
+period = 1ms

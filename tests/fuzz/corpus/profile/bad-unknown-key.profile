@@ -1,0 +1,3 @@
+[guests]
+count = 4
+peroid = 1ms

@@ -1,0 +1,5 @@
+[run]
+name = x
+
+[gusts]
+count = 1

@@ -1,0 +1,4 @@
+﻿[guests]
+count = 1
+period = 1ms
+# café ‮

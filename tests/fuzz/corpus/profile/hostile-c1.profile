@@ -1,0 +1,5 @@
+[guests]
+count = 1
+period = 1ms
+[run]
+name = café

@@ -1,0 +1,5 @@
+[run]
+name = x[31mred
+[guests]
+count = 1
+period = 1ms

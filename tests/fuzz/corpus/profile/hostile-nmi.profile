@@ -1,0 +1,10 @@
+[run]
+cell_seconds = 1s
+warmup = 0
+cooldown = 0
+[guests]
+count = 1
+period = 1ms
+[inject.nmi]
+cpus = 0-1
+rate = 100hz

@@ -1,0 +1,8 @@
+[run]
+cell_seconds = 1s
+warmup = 0
+cooldown = 0
+[guests]
+count = 1
+period = 1ms
+pin = 0 | 5

@@ -1,0 +1,11 @@
+[run]
+cell_seconds = 1s
+warmup = 0
+cooldown = 0
+[guests]
+count = 1
+period = 1ms
+[inject.nmi]
+cpus = 1
+sender = 7
+rate = 100hz

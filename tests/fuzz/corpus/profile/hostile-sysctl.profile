@@ -1,0 +1,9 @@
+[run]
+cell_seconds = 1s
+warmup = 0
+cooldown = 0
+[guests]
+count = 1
+period = 1ms
+[host]
+sysctl.kernel.lockmap_no_such = 1
