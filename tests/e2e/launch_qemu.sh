@@ -1,7 +1,7 @@
 #!/bin/sh
 # The QEMU launcher end to end: several multi-vCPU tickguests per cell with
-# their vCPU threads pinned, a start that must fail (pinning to a cpu this host
-# lacks), and a timer mode the accelerator may lack. After each: nothing left
+# their vCPU threads pinned, a pin to a cpu this host lacks (refused before
+# anything starts), and a timer mode the accelerator may lack. After each: nothing left
 # running, no QMP socket left behind. QMP sockets live in /tmp, not in the cell
 # directory (a 9p results directory cannot hold one): /tmp/lockmap-<pid of
 # lockmap>-<cell id>-<guest>.sock, see qemu_qmp_path() in launch_qemu.c. Each run
@@ -105,7 +105,7 @@ check "while the cell ran, each guest had its QMP socket in /tmp (saw $socks of 
 check "no QMP socket left in /tmp after the cell" "[ \$(qmp_sockets $lmpid) -eq 0 ]"
 check_no_guests "no guest QEMU left running"
 
-# --- a start that fails: pin to a cpu this host does not have ----------------
+# --- pin to a cpu this host does not have: refused before anything starts ---
 if [ "$ncpu" -lt 64 ]; then
   cat >"$tmp/badpin.profile" <<'PROF'
 [run]
@@ -121,15 +121,15 @@ accel = tcg
 PROF
   run_lockmap "$tmp/badpin.out" run -o "$tmp/bres" "$tmp/badpin.profile"
   outcome=$(outcome_of "$tmp/bres/latest/cells.csv")
-  check "pinning to cpu 63 makes the cell an error, exit 1 (got $rc, $outcome)" \
-    "[ $rc -eq 1 ] && [ '$outcome' = error ]"
-  check "the message says which vCPU could not be pinned and why" \
-    "grep -q 'cannot pin vCPU 0 (thread [0-9]*) to cpu 63' '$tmp/badpin.out'"
-  check_no_guests "a failed start leaves no QEMU running"
-  check "a failed start leaves no QMP socket in /tmp (saw $socks while it ran)" \
-    "[ \$(qmp_sockets $lmpid) -eq 0 ]"
+  check "pinning to cpu 63 is refused before any cell, exit 3 (got $rc, ${outcome:-no cells})" \
+    "[ $rc -eq 3 ] && [ ! -e '$tmp/bres' ]"
+  check "the message names the line of pin and the cpu" \
+    "grep -q 'badpin.profile:9: \\[guests\\] pin: cpu 63 is not online' '$tmp/badpin.out'"
+  check_no_guests "a refused profile starts no QEMU"
+  check "a refused profile makes no QMP socket in /tmp (saw $socks)" \
+    "[ $socks -eq 0 ] && [ \$(qmp_sockets $lmpid) -eq 0 ]"
 else
-  skip "a start that fails" "this host has 64 cpus or more: no cpu to pin to that it lacks"
+  skip "pinning to a cpu this host lacks" "this host has 64 cpus or more"
 fi
 
 # --- timer=tscdeadline under TCG: run as asked, or refused, never oneshot ----
