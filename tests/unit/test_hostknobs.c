@@ -17,27 +17,9 @@
 
 static char sysroot[128], statedir[192];
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static void put(const char *rel, const char *text, mode_t mode)
 {
-	char p[512], dir[512], *slash;
-
-	snprintf(p, sizeof(p), "%s/%s", sysroot, rel);
-	snprintf(dir, sizeof(dir), "%s", p);
-	slash = strrchr(dir, '/');
-	*slash = '\0';
-	assert_int_equal(mkdir_p(dir, 0755), 0);
-	(void)unlink(p);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", text);
-	fclose(f);
-	assert_int_equal(chmod(p, mode), 0);
+	test_put_file(sysroot, rel, text, mode);
 }
 
 static void get(const char *rel, char *buf, size_t len)
@@ -53,7 +35,7 @@ static int setup(void **state)
 	(void)state;
 	snprintf(sysroot, sizeof(sysroot), "/tmp/lockmap-test-hk-%d", (int)getpid());
 	snprintf(statedir, sizeof(statedir), "%s/state", sysroot);
-	(void)nftw(sysroot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(sysroot);
 	setenv("LOCKMAP_SYSROOT", sysroot, 1);
 	setenv("LOCKMAP_STATE_DIR", statedir, 1);
 	put("proc/sys/kernel/watchdog_thresh", "10", 0644);
@@ -67,7 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	(void)nftw(sysroot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(sysroot);
 	unsetenv("LOCKMAP_SYSROOT");
 	unsetenv("LOCKMAP_STATE_DIR");
 	return 0;

@@ -19,26 +19,9 @@
 
 static char sysroot[128];
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static void put(const char *rel, const char *text, mode_t mode)
 {
-	char p[512], dir[512];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", sysroot, rel);
-	snprintf(dir, sizeof(dir), "%s", p);
-	*strrchr(dir, '/') = '\0';
-	assert_int_equal(mkdir_p(dir, 0755), 0);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", text);
-	fclose(f);
-	assert_int_equal(chmod(p, mode), 0);
+	test_put_file(sysroot, rel, text, mode);
 }
 
 /* A host with cpus 0-1 online, kernel.panic, and kvm loaded with one
@@ -47,7 +30,7 @@ static int setup(void **state)
 {
 	(void)state;
 	snprintf(sysroot, sizeof(sysroot), "/tmp/lockmap-test-pre-%d", (int)getpid());
-	(void)nftw(sysroot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(sysroot);
 	setenv("LOCKMAP_SYSROOT", sysroot, 1);
 	put("sys/devices/system/cpu/online", "0-1", 0444);
 	put("proc/sys/kernel/panic", "0", 0644);
@@ -60,7 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	(void)nftw(sysroot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(sysroot);
 	unsetenv("LOCKMAP_SYSROOT");
 	return 0;
 }
