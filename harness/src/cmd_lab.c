@@ -38,6 +38,8 @@ static void lab_usage(FILE *f)
 		"                         make host_hang (default: [run] hang_timeout, 30)\n"
 		"      --cpus N           lab host vCPUs (default 2)\n"
 		"      --memory MB        lab host memory (default 2048)\n"
+		"      --wait             wait while another lockmap holds this host (default:\n"
+		"                         exit 3 at once, naming it)\n"
 		"  -q, --quiet            only the cell lines and the summary\n"
 		"  -v, --verbose          debug messages, and the lab console as it comes\n"
 		"  -h, --help             this text\n"
@@ -59,7 +61,7 @@ static int lab_parse_pos(const char *s)
 
 int cmd_lab(int argc, char **argv)
 {
-	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM };
+	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM, OPT_WAIT };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "results", required_argument, NULL, 'o' },
@@ -70,6 +72,7 @@ int cmd_lab(int argc, char **argv)
 		{ "hang-timeout", required_argument, NULL, OPT_HANG },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "memory", required_argument, NULL, OPT_MEM },
+		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -95,6 +98,7 @@ int cmd_lab(int argc, char **argv)
 			lo.accel = optarg;
 			break;
 		case OPT_APPEND: lo.append = optarg; break;
+		case OPT_WAIT: lo.wait = true; break;
 		case OPT_TCG_THREAD:
 			if (strcmp(optarg, "single") && strcmp(optarg, "multi")) {
 				fprintf(stderr, "lockmap lab: --tcg-thread %s: allowed are single, multi\n",

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "progress.h"
 #include "results.h"
+#include "runlock.h"
 
 static void run_usage(FILE *f)
 {
@@ -29,6 +30,8 @@ static void run_usage(FILE *f)
 		"      --run-dir DIR   continue the run in DIR: cells that have a cell_end in\n"
 		"                      its journal are skipped (resume after a crash)\n"
 		"      --lab-inner     this is the run inside a lab host (set by `lockmap lab`)\n"
+		"      --wait          wait while another lockmap holds this host (default:\n"
+		"                      exit 3 at once, naming it)\n"
 		"  -n, --dry-run       print the cells and exit\n"
 		"  -q, --quiet         only the summary\n"
 		"  -v, --verbose       debug messages\n"
@@ -118,7 +121,7 @@ static int run_cells(struct run *run, bool lab_inner)
 		}
 		pg.cell = i + 1;
 		dir = results_cell_dir(run, cl);
-		(void)cell_run(cl, dir, accel, run->journal, &pg, &run->res[i]);
+		(void)cell_run(cl, run->id, dir, accel, run->journal, &pg, &run->res[i]);
 		free(dir);
 		run->done[i] = true;
 		pg.counts[run->res[i].outcome]++;
@@ -171,13 +174,37 @@ static void run_write_lab_facts(const struct run *run)
 	free(path);
 }
 
+/* Take the host for this run, and put back what a killed run left changed
+ * (its restore file is the truth) before anything of ours is journaled.
+ * restored says what was put back. */
+static int run_take_host(bool wait, struct runlock **lk, char *restored, size_t len)
+{
+	char err[1024];
+	int rc = runlock_take("run", wait, lk, err, sizeof(err));
+
+	if (rc) {
+		lm_err("%s", err);
+		return rc;
+	}
+	rc = runlock_restore_leftovers(restored, len);
+	if (restored[0])
+		lm_info("a run that was killed left this host changed: %s", restored);
+	if (rc) {
+		lm_err("cannot put this host back as it was; see above, and `lockmap check`");
+		runlock_release(*lk);
+		*lk = NULL;
+	}
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RUN_DIR = 256, OPT_LAB_INNER };
+	enum { OPT_RUN_DIR = 256, OPT_LAB_INNER, OPT_WAIT };
 	static const struct option opts[] = {
 		{ "results", required_argument, NULL, 'o' },
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "lab-inner", no_argument, NULL, OPT_LAB_INNER },
+		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -189,7 +216,9 @@ int cmd_run(int argc, char **argv)
 	struct grid g = { 0 };
 	struct run run;
 	char err[1024];
-	bool dry = false, lab_inner = false;
+	struct runlock *lk = NULL;
+	char restored[4096] = "";
+	bool dry = false, lab_inner = false, wait = false;
 	int c, rc, exit_code = EXIT_CLEAN;
 
 	while ((c = getopt_long(argc, argv, "o:nqvh", opts, NULL)) != -1) {
@@ -197,6 +226,7 @@ int cmd_run(int argc, char **argv)
 		case 'o': base = optarg; break;
 		case OPT_RUN_DIR: run_dir = optarg; break;
 		case OPT_LAB_INNER: lab_inner = lm_lab_inner = true; break;
+		case OPT_WAIT: wait = true; break;
 		case 'n': dry = true; break;
 		case 'q': lm_verbose = 0; break;
 		case 'v': lm_verbose = 2; break;
@@ -219,7 +249,9 @@ int cmd_run(int argc, char **argv)
 			       p->path);
 			exit_code = EXIT_USAGE;
 		} else {
-			exit_code = lab_run(NULL, p->path, base, NULL);
+			struct lab_opts lo = { .wait = wait };
+
+			exit_code = lab_run(NULL, p->path, base, &lo);
 		}
 		goto out;
 	}
@@ -247,6 +279,10 @@ int cmd_run(int argc, char **argv)
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
+	if (run_take_host(wait, &lk, restored, sizeof(restored)) < 0) {
+		exit_code = EXIT_NOTREADY;
+		goto out;
+	}
 	if (run_dir)
 		rc = results_open(run_dir, p, &g, &run);
 	else
@@ -258,12 +294,16 @@ int cmd_run(int argc, char **argv)
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
+	runlock_describe(lk, run.id, p->path);
+	if (restored[0])
+		run_journal_mark(&run, "host_restore", json_pack("{s:s}", "restored", restored));
 	if (lab_inner)
 		run_write_lab_facts(&run);
 	lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);
 	exit_code = run_cells(&run, lab_inner);
 	results_close(&run);
 out:
+	runlock_release(lk);
 	grid_free(&g);
 	profile_free(p);
 	return exit_code;

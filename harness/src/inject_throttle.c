@@ -85,14 +85,14 @@ static int throttle_stop(struct inject_ctx *ic)
 	return rc ? rc : r;
 }
 
-/* Make lockmap-<cell id> with the limit and move every guest's VMM into it. */
+/* Make lockmap-<run id>-<cell id> with the limit and move every guest's VMM into it. */
 static int throttle_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;
 	struct cell_ctx *ctx = ic->cell;
 	struct throttle_state *st;
 	struct cgroup_cpu cpu;
-	char name[64];
+	char name[NAME_MAX + 1];
 	int rc;
 
 	st = calloc(1, sizeof(*st) + ctx->nguests * sizeof(st->g[0]));
@@ -119,7 +119,8 @@ static int throttle_start(struct inject_ctx *ic)
 		rc = -ENOTSUP;
 		goto fail;
 	}
-	snprintf(name, sizeof(name), "lockmap-%s", c->id);
+	/* The run id too: two runs of one profile share cell ids. */
+	snprintf(name, sizeof(name), "lockmap-%s-%s", ctx->run_id, c->id);
 	rc = cgroup_create(&cpu, name, &st->cg, st->error, sizeof(st->error));
 	if (rc)
 		goto fail;

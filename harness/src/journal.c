@@ -123,6 +123,8 @@ json_t *journal_cell_end(const struct cell *c, const struct cell_result *res,
 	json_object_set_new(rec, "rep", json_integer(c->rep));
 	json_object_set_new(rec, "outcome", json_string(outcome_name(res->outcome)));
 	json_object_set_new(rec, "error", res->error[0] ? json_string(res->error) : json_null());
+	json_object_set_new(rec, "error_cause", !res->error[0] ? json_null() :
+			    json_string(res->lockmap_error ? "lockmap" : "cell"));
 	json_object_set_new(rec, "interrupted", json_boolean(res->interrupted));
 	json_object_set_new(rec, "seconds", json_integer(res->seconds));
 	json_object_set_new(rec, "events", ev);

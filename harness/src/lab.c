@@ -18,6 +18,7 @@
 #include "lab_int.h"
 #include "lockmap.h"
 #include "profile.h"
+#include "runlock.h"
 #include "spawn.h"
 
 /* Deaths of the lab host while no cell ran (between cells, while the inner
@@ -392,6 +393,7 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 {
 	static const struct lab_opts defaults = { 0 };
 	struct lab L = { .o = opts ? opts : &defaults, .con_fd = -1, .jr_fd = -1 };
+	struct runlock *lk = NULL;
 	char err[1024];
 	int exit_code;
 
@@ -399,11 +401,20 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* One lab at a time, and never beside a run: both load the machine. */
+	if (runlock_take("lab", L.o->wait, &lk, err, sizeof(err)) < 0) {
+		lm_err("%s", err);
+		lab_free(&L);
+		return EXIT_NOTREADY;
+	}
 	exit_code = lab_prepare(&L, kernel);
 	if (!exit_code)
 		exit_code = lab_open_run(&L, results_base ? results_base : "results");
 	if (!exit_code)
+		runlock_describe(lk, L.run.id, profile_path);
+	if (!exit_code)
 		exit_code = lab_finish(&L, lab_cells(&L));
 	lab_free(&L);
+	runlock_release(lk);
 	return exit_code;
 }

@@ -186,7 +186,7 @@ void lab_journal_cell_died(struct lab *L, struct lab_boot *b, enum outcome o, co
 void lab_journal_error_rest(struct lab *L, const char *why)
 {
 	for (size_t i = 0; i < L->grid.ncells; i++) {
-		struct cell_result res = { .outcome = OUT_ERROR };
+		struct cell_result res = { .outcome = OUT_ERROR, .lockmap_error = true };
 		struct journal_cell_end_info x = { .source = "lab" };
 
 		if (L->run.done[i])

@@ -384,8 +384,9 @@ struct load_ctx {
 	unsigned loaded;
 };
 
-/* A cell_end of this grid (same index and id) marks that cell done; an
- * interrupted cell is not done: a resumed run runs it again. */
+/* A cell_end of this grid (same index and id) marks that cell done. An
+ * interrupted cell is not done, nor one that ended in an error of lockmap's
+ * own machinery (its set-up failed): a resumed run runs them again. */
 static int results_load_record(json_t *rec, void *arg)
 {
 	struct load_ctx *lc = arg;
@@ -398,7 +399,8 @@ static int results_load_record(json_t *rec, void *arg)
 	if (!type || strcmp(type, "cell_end") || !id || idx < 0 ||
 	    (size_t)idx >= run->grid->ncells || strcmp(run->grid->cells[idx].id, id))
 		return 0;
-	if (cell_result_from_json(rec, &res) < 0 || res.interrupted) {
+	if (cell_result_from_json(rec, &res) < 0 || res.interrupted ||
+	    (res.outcome == OUT_ERROR && res.lockmap_error)) {
 		run->done[idx] = false;
 		return 0;
 	}
