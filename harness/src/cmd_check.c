@@ -331,7 +331,7 @@ static int check_restore(bool wait)
 {
 	struct runlock *lk;
 	char msg[4096] = "";
-	int rc;
+	int rc, busy;
 
 	if (wait && sig_install() < 0)
 		return EXIT_NOTREADY;
@@ -340,10 +340,10 @@ static int check_restore(bool wait)
 		lm_err("%s", msg);
 		return EXIT_NOTREADY;
 	}
-	rc = runlock_restore_leftovers(msg, sizeof(msg));
+	rc = runlock_restore_leftovers(msg, sizeof(msg), &busy);
 	printf("%s\n", msg[0] ? msg : "nothing to restore");
 	runlock_release(lk);
-	return rc < 0 ? EXIT_NOTREADY : EXIT_CLEAN;
+	return rc < 0 || busy ? EXIT_NOTREADY : EXIT_CLEAN;
 }
 
 static void check_usage(FILE *f)

@@ -180,13 +180,13 @@ static void run_write_lab_facts(const struct run *run)
 static int run_take_host(bool wait, struct runlock **lk, char *restored, size_t len)
 {
 	char err[1024];
-	int rc = runlock_take("run", wait, lk, err, sizeof(err));
+	int busy, rc = runlock_take("run", wait, lk, err, sizeof(err));
 
 	if (rc) {
 		lm_err("%s", err);
 		return rc;
 	}
-	rc = runlock_restore_leftovers(restored, len);
+	rc = runlock_restore_leftovers(restored, len, &busy);
 	if (restored[0])
 		lm_info("a run that was killed left this host changed: %s", restored);
 	if (rc) {

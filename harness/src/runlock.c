@@ -174,7 +174,7 @@ bool runlock_busy(char *holder, size_t len)
 	return busy;
 }
 
-int runlock_restore_leftovers(char *msg, size_t len)
+int runlock_restore_leftovers(char *msg, size_t len, int *busy)
 {
 	const char *knobs = hostknobs_restore_path();
 	char part[2048] = "", left[1024], removed[1024];
@@ -186,13 +186,12 @@ int runlock_restore_leftovers(char *msg, size_t len)
 		rc = hostknobs_restore_file(knobs, part, sizeof(part));
 		off += (size_t)snprintf(msg + off, len - off, "%s", part);
 	}
-	if (cgroup_leftovers(true, left, sizeof(left), removed, sizeof(removed)) > 0) {
-		if (off < len)
-			off += (size_t)snprintf(msg + off, len - off,
-						"%scgroups still in use, not removed: %s",
-						off ? "; " : "", left);
-		rc = rc ? rc : -EBUSY;
-	}
+	/* One that still has tasks is not a killed run's (their VMMs died with
+	 * it): it is said, and left alone. */
+	*busy = cgroup_leftovers(true, left, sizeof(left), removed, sizeof(removed));
+	if (*busy && off < len)
+		off += (size_t)snprintf(msg + off, len - off, "%scgroups in use, left alone: %s",
+					off ? "; " : "", left);
 	if (removed[0] && off < len)
 		snprintf(msg + off, len - off, "%sremoved cgroups %s", off ? "; " : "", removed);
 	return rc;

@@ -99,6 +99,7 @@ wait_records "$tmp/k" cell_start 2
 sleep 1
 kill -KILL $pk
 wait $pk
+sed 's/^/# killed run: /' "$tmp/k.out"
 run=$tmp/k/latest
 check "the killed run left its knob set and its restore file" \
   "[ \"\$(cat /proc/sys/kernel/watchdog_thresh)\" = $new ] && [ -e '$state/knobs.restore' ]"
