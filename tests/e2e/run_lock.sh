@@ -65,6 +65,10 @@ check "check says the knobs belong to the live run, not to a killed one" \
 "$lm" inject irqoff --cpus 1 --for 1s >"$tmp/i.out" 2>&1
 rc=$?
 check "inject during a run exits 3 (got $rc)" "[ $rc -eq 3 ] && grep -q 'pid $pa' '$tmp/i.out'"
+"$lm" lab -o "$tmp/l" "$tmp/lock.profile" >"$tmp/l.out" 2>&1
+rc=$?
+check "a lab during a run exits 3 before it boots (got $rc)" \
+  "[ $rc -eq 3 ] && grep -q 'pid $pa' '$tmp/l.out' && [ ! -e '$tmp/l' ]"
 # --wait: starts after the first run ends
 "$lm" run -q --wait -o "$tmp/w" "$tmp/lock.profile" >"$tmp/w.out" 2>&1 &
 pw=$!

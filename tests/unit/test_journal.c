@@ -161,7 +161,7 @@ static void test_outcome_order(void **state)
 
 /* Every key of a cell_end, in every writer's record. */
 static const char *const cell_end_keys[] = {
-	"type", "cell", "index", "rep", "outcome", "error", "interrupted", "seconds",
+	"type", "cell", "index", "rep", "outcome", "error", "error_cause", "interrupted", "seconds",
 	"events", "injectors", "summary", "metrics", "source", "boot", "console_events",
 	"console_tail", "hang_cpus",
 };
@@ -262,6 +262,19 @@ static void test_cell_end_same_keys(void **state)
 	assert_int_equal(back.seconds, 31);
 	assert_string_equal(back.error, died.error);
 	assert_false(back.interrupted);
+	assert_true(json_is_null(json_object_get(a, "error_cause")));
+	assert_string_equal(json_string_value(json_object_get(b, "error_cause")), "cell");
+	assert_false(back.lockmap_error);
+	/* An error of lockmap's own machinery reads back as one (a resume
+	 * runs that cell again). */
+	json_decref(b);
+	died.outcome = OUT_ERROR;
+	died.lockmap_error = true;
+	b = journal_cell_end(&c, &died, &(struct journal_cell_end_info){ .source = "cell" });
+	assert_string_equal(json_string_value(json_object_get(b, "error_cause")), "lockmap");
+	assert_int_equal(cell_result_from_json(b, &back), 0);
+	assert_true(back.lockmap_error);
+	assert_int_equal(back.outcome, OUT_ERROR);
 	json_decref(a);
 	json_decref(b);
 }
