@@ -15,6 +15,7 @@
 #include "kmsg.h"
 #include "lockmap.h"
 #include "progress.h"
+#include "text.h"
 
 /* How long a report may trail its first line before it is journaled anyway. */
 #define TRACE_QUIET_NS (500 * NSEC_PER_MSEC)
@@ -80,8 +81,8 @@ static void cell_journal_guest_exit(struct cell_run *r, struct guest *g)
 	else if (WIFSIGNALED(st))
 		json_object_set_new(rec, "signal", json_integer(WTERMSIG(st)));
 	if (g->exit_why[0])
-		json_object_set_new(rec, "why", json_string(g->exit_why));
-	json_object_set_new(rec, "log", json_string(g->vmm_log ? g->vmm_log : ""));
+		json_object_set_new(rec, "why", text_json(g->exit_why));
+	json_object_set_new(rec, "log", text_json(g->vmm_log ? g->vmm_log : ""));
 	(void)journal_append(r->ctx.journal, rec, true);
 }
 
@@ -273,7 +274,7 @@ static void cell_guest_metrics(struct cell_run *r, json_t *out)
 		json_object_set_new(o, "late", json_integer((json_int_t)guest_metrics_late(m)));
 		json_object_set_new(o, "maxgap_us", json_integer((json_int_t)m->maxgap_us));
 		if (m->error[0])
-			json_object_set_new(o, "error", json_string(m->error));
+			json_object_set_new(o, "error", text_json(m->error));
 		json_array_append_new(arr, o);
 		if (!m->nreports && !r->res->interrupted)
 			cell_set_error(res, "guest %d sent no report in the observation window (see %s)",
@@ -295,7 +296,7 @@ static json_t *cell_params_json(const struct cell *c, bool axes_only)
 		if (axes_only ? p->pkey->nvals < 2 : !p->pkey->is_set)
 			continue;
 		snprintf(k, sizeof(k), "%s.%s", p->pkey->section, p->pkey->key);
-		json_object_set_new(o, k, json_string(p->val->text));
+		json_object_set_new(o, k, text_json(p->val->text));
 	}
 	return o;
 }
@@ -327,7 +328,7 @@ static void cell_journal_start(struct cell_run *r)
 	json_object_set_new(rec, "axes", cell_params_json(c, true));
 	json_object_set_new(rec, "params", cell_params_json(c, false));
 	json_object_set_new(rec, "accel", json_string(r->ctx.accel));
-	json_object_set_new(rec, "dir", json_string(r->ctx.dir));
+	json_object_set_new(rec, "dir", text_json(r->ctx.dir));
 	(void)journal_append(r->ctx.journal, rec, true);
 }
 
@@ -457,6 +458,7 @@ out_inject:
 out_guests:
 	if (rc == -EINTR || lm_stop_requested) {
 		res->interrupted = true;
+		res->signal = lm_stop_requested;
 		cell_set_error(res, "interrupted by signal %d", lm_stop_requested);
 	}
 	r.phase = "teardown";
@@ -545,6 +547,7 @@ int cell_result_from_json(const json_t *end, struct cell_result *res)
 		return -EINVAL;
 	res->outcome = o;
 	res->interrupted = json_is_true(json_object_get(end, "interrupted"));
+	res->signal = (int)json_integer_value(json_object_get(end, "signal"));
 	res->seconds = json_integer_value(json_object_get(end, "seconds"));
 	if (err)
 		snprintf(res->error, sizeof(res->error), "%s", err);

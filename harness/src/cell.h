@@ -32,6 +32,7 @@ struct cell_result {
 	bool lockmap_error;		/* the error is lockmap's own machinery failing, not
 				 * the cell's conditions: a resumed run runs it again */
 	bool interrupted;
+	int signal;			/* the signal that interrupted it, when known */
 	unsigned nevents[32];		/* by event kind */
 	/* guest metrics summed over guests in the observation window */
 	uint64_t ticks, expected, lost, late, maxgap_us;

@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "inject.h"
 #include "lockmap.h"
+#include "text.h"
 
 static const struct pspec throttle_keys[] = {
 	{ "quota", PT_DURATION, 0, 10 * NSEC_PER_SEC, "0", NULL,
@@ -184,7 +185,7 @@ static void throttle_describe(struct inject_ctx *ic, json_t *out)
 				    json_integer((json_int_t)st->stat.throttled_us));
 	}
 	if (st->error[0])
-		json_object_set_new(out, "error", json_string(st->error));
+		json_object_set_new(out, "error", text_json(st->error));
 }
 
 const struct injector_ops inject_throttle_ops = {

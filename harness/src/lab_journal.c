@@ -13,6 +13,7 @@
 #include "lab_int.h"
 #include "lockmap.h"
 #include "spawn.h"
+#include "text.h"
 
 static const char *const lab_end_names[] = {
 	[LAB_END_INNER] = "inner_exit", [LAB_END_PANIC] = "panic",
@@ -124,7 +125,7 @@ void lab_journal_boot(struct lab *L, const struct lab_boot *b, const struct spaw
 	json_t *rec = json_object(), *argv = json_array();
 
 	for (int i = 0; i < a->n; i++)
-		json_array_append_new(argv, json_string(a->v[i]));
+		json_array_append_new(argv, text_json(a->v[i]));
 	json_object_set_new(rec, "type", json_string("lab_boot"));
 	json_object_set_new(rec, "boot", json_integer(b->n));
 	json_object_set_new(rec, "kernel", json_string(L->li.kernel));
@@ -148,11 +149,11 @@ void lab_journal_down(struct lab *L, const struct lab_boot *b, enum lab_end end)
 	if (b->inner_done)
 		json_object_set_new(rec, "inner_exit", json_integer(b->inner_rc));
 	if (b->panic_how[0])
-		json_object_set_new(rec, "panic", json_string(b->panic_how));
+		json_object_set_new(rec, "panic", text_json(b->panic_how));
 	if (b->fatal[0])
-		json_object_set_new(rec, "init", json_string(b->fatal));
+		json_object_set_new(rec, "init", text_json(b->fatal));
 	if (b->vm_status[0])
-		json_object_set_new(rec, "qemu_status", json_string(b->vm_status));
+		json_object_set_new(rec, "qemu_status", text_json(b->vm_status));
 	if (b->hang_cpus)
 		json_object_set_new(rec, "hang_cpus", json_incref(b->hang_cpus));
 	(void)journal_append(L->run.journal, rec, true);

@@ -161,9 +161,9 @@ static void test_outcome_order(void **state)
 
 /* Every key of a cell_end, in every writer's record. */
 static const char *const cell_end_keys[] = {
-	"type", "cell", "index", "rep", "outcome", "error", "error_cause", "interrupted", "seconds",
-	"events", "injectors", "summary", "metrics", "source", "boot", "console_events",
-	"console_tail", "hang_cpus",
+	"type", "cell", "index", "rep", "outcome", "error", "error_cause", "interrupted", "signal",
+	"seconds", "events", "injectors", "summary", "metrics", "source", "boot",
+	"console_events", "console_tail", "hang_cpus",
 };
 
 /* A cell the lockmap that ran it ends (cell.c). */
