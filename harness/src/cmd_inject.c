@@ -50,7 +50,10 @@ static void inject_usage(FILE *f)
 				in->keys[k].def && in->keys[k].def[0] ? in->keys[k].def : "none");
 	}
 	fprintf(f, "\nexample: lockmap inject irqoff --cpus 1 --duration 5ms --interval 50ms "
-		   "--count 20 --for 2s\n");
+		   "--count 20 --for 2s\n"
+		   "\nExit codes: 0 the injection ran and stopped (after --for, or at ^C or\n"
+		   "SIGTERM: that is how a person ends it), 1 it could not start or stop cleanly,\n"
+		   "2 usage (a key, a value), 3 this host lacks what the injector needs.\n");
 }
 
 int cmd_inject(int argc, char **argv)

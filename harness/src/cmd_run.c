@@ -25,10 +25,14 @@ static void run_usage(FILE *f)
 		"\n"
 		"Run every cell of PROFILE on this host and write results/<run-id>/:\n"
 		"run.json, journal.jsonl, cells.csv, junit.xml and cells/<cell-id>/ logs.\n"
+		"A profile with [run] target = lab runs in a lab host (`lockmap lab`).\n"
 		"\n"
-		"  -o, --results DIR   where runs go (default: results)\n"
-		"      --run-dir DIR   continue the run in DIR: cells that have a cell_end in\n"
-		"                      its journal are skipped (resume after a crash)\n"
+		"  -o, --results DIR   where runs go (default: results; made if missing)\n"
+		"      --run-dir DIR   run in DIR instead: an empty DIR becomes a new run;\n"
+		"                      the DIR of a run of the same cells (run.json's grid:\n"
+		"                      comments, key order and [run] name may differ)\n"
+		"                      continues it, skipping the cells its journal ended\n"
+		"                      (resume after a crash); anything else is refused\n"
 		"      --lab-inner     this is the run inside a lab host (set by `lockmap lab`)\n"
 		"      --wait          wait while another lockmap holds this host (default:\n"
 		"                      exit 3 at once, naming it)\n"
@@ -37,8 +41,7 @@ static void run_usage(FILE *f)
 		"  -v, --verbose       debug messages\n"
 		"  -h, --help          this text\n"
 		"\n"
-		"Exit: 0 no cell reached a fail_on outcome, 1 some did, 2 usage or profile\n"
-		"error, 3 this host lacks something the profile needs (it says what).\n");
+		"%s", LOCKMAP_RUN_EXIT_HELP);
 }
 
 /* Every launcher and injector the profile uses must be usable here. */
@@ -139,7 +142,10 @@ static int run_cells(struct run *run, bool lab_inner)
 	if (lm_stop_requested)
 		lm_info("interrupted by signal %d: `lockmap run --run-dir %s %s` runs the rest",
 			lm_stop_requested, run->dir, run->prof->path);
-	if (exit_code == EXIT_CLEAN && results_failed(run))
+	/* Interrupted is not failed: the shell's code for the signal. */
+	if (lm_stop_requested)
+		exit_code = EXIT_SIGNAL_BASE + lm_stop_requested;
+	else if (exit_code == EXIT_CLEAN && results_failed(run))
 		exit_code = EXIT_FAILED;
 	return exit_code;
 }
@@ -238,15 +244,18 @@ int cmd_run(int argc, char **argv)
 		run_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (results_base_check(base, err, sizeof(err)) < 0) {
+		lm_err("%s", err);
+		return EXIT_USAGE;
+	}
 	if (profile_load(argv[optind], &p, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (!lab_inner && !strcmp(profile_key(p, "run", "target")->vals[0].text, "lab")) {
+	if (!lab_inner && !dry && !strcmp(profile_key(p, "run", "target")->vals[0].text, "lab")) {
 		/* The same as `lockmap lab PROFILE` with the default kernel. */
-		if (dry || run_dir) {
-			lm_err("%s: target = lab: use `lockmap lab` for --dry-run and --run-dir",
-			       p->path);
+		if (run_dir) {
+			lm_err("%s: target = lab: --run-dir is for local runs", p->path);
 			exit_code = EXIT_USAGE;
 		} else {
 			struct lab_opts lo = { .wait = wait };
@@ -262,12 +271,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (dry) {
-		for (size_t i = 0; i < g.ncells; i++) {
-			char desc[1024];
-
-			cell_describe(&g.cells[i], desc, sizeof(desc));
-			printf("%zu %s r%d %s\n", g.cells[i].index, g.cells[i].id, g.cells[i].rep, desc);
-		}
+		grid_print(&g, stdout);
 		goto out;
 	}
 	if (run_check_ready(p, &g) < 0) {
@@ -284,14 +288,17 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (run_dir)
-		rc = results_open(run_dir, p, &g, &run);
+		rc = results_open(run_dir, p, &g, &run, err, sizeof(err));
 	else
 		rc = results_create(base, p, &g, NULL, &run);
 	if (rc) {
-		lm_err("cannot %s the run directory %s: %s", run_dir ? "open" : "create",
-		       run_dir ? run_dir : base, strerror(-rc));
+		if (run_dir && rc == -EINVAL)
+			lm_err("%s", err);
+		else
+			lm_err("cannot %s the run directory %s: %s", run_dir ? "open" : "create",
+			       run_dir ? run_dir : base, strerror(-rc));
 		results_close(&run);
-		exit_code = EXIT_NOTREADY;
+		exit_code = run_dir && rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
 		goto out;
 	}
 	runlock_describe(lk, run.id, p->path);

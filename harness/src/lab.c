@@ -381,11 +381,26 @@ static int lab_finish(struct lab *L, int exit_code)
 	if (results_write_tables(&L->run) < 0)
 		lm_warn("cannot write cells.csv/junit.xml in %s", L->run.dir);
 	results_print_summary(&L->run);
-	if (lm_stop_requested)
+	if (lm_stop_requested) {
 		lm_info("interrupted by signal %d", lm_stop_requested);
+		return EXIT_SIGNAL_BASE + lm_stop_requested;
+	}
 	if (exit_code == EXIT_CLEAN && results_failed(&L->run))
 		exit_code = EXIT_FAILED;
 	return exit_code;
+}
+
+/* --dry-run: the cells, as `lockmap run -n` prints them. Returns the exit code. */
+static int lab_dry_run(struct lab *L)
+{
+	int rc = grid_build(L->prof, &L->grid);
+
+	if (rc) {
+		lm_err("%s: cannot build the grid: %s", L->prof->path, strerror(-rc));
+		return EXIT_USAGE;
+	}
+	grid_print(&L->grid, stdout);
+	return EXIT_CLEAN;
 }
 
 int lab_run(const char *kernel, const char *profile_path, const char *results_base,
@@ -400,6 +415,11 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 	if (profile_load(profile_path, &L.prof, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
+	}
+	if (L.o->dry_run) {
+		exit_code = lab_dry_run(&L);
+		lab_free(&L);
+		return exit_code;
 	}
 	/* One lab at a time, and never beside a run: both load the machine. */
 	if (runlock_take("lab", L.o->wait, &lk, err, sizeof(err)) < 0) {

@@ -26,6 +26,7 @@ struct lab_opts {
 	int cpus;		/* lab host vCPUs; 0: 2 */
 	int mem_mb;		/* lab host memory; 0: 2048 */
 	bool wait;		/* wait while another lockmap holds this host */
+	bool dry_run;		/* print the cells, boot nothing */
 };
 
 /* Run every cell of the profile at profile_path in a lab host booted from
