@@ -17,6 +17,7 @@
 #include "progress.h"
 #include "results.h"
 #include "runlock.h"
+#include "text.h"
 
 static void run_usage(FILE *f)
 {
@@ -77,7 +78,7 @@ static int run_check_ready(const struct profile *p, const struct grid *g)
 static void run_journal_mark(struct run *run, const char *type, json_t *rec)
 {
 	json_object_set_new(rec, "type", json_string(type));
-	json_object_set_new(rec, "run", json_string(run->id));
+	json_object_set_new(rec, "run", text_json(run->id));
 	(void)journal_append(run->journal, rec, true);
 }
 
@@ -115,8 +116,9 @@ static int run_cells(struct run *run, bool lab_inner)
 			break;
 		}
 		if (!pg.cell) {
-			json_t *rec = json_pack("{s:s, s:s, s:I, s:b}", "accel", accel,
-						"accel_reason", why, "cells", (json_int_t)g->ncells,
+			json_t *rec = json_pack("{s:s, s:o, s:I, s:b}", "accel", accel,
+						"accel_reason", text_json(why),
+						"cells", (json_int_t)g->ncells,
 						"lab_inner", lab_inner);
 
 			run_journal_mark(run, "run_start", rec);
@@ -274,6 +276,17 @@ int cmd_run(int argc, char **argv)
 		grid_print(&g, stdout);
 		goto out;
 	}
+	/* A run directory that is not this profile's is refused before anything
+	 * starts: no lock taken, no host knob put back, nothing written. */
+	rc = run_dir ? results_dir_check(run_dir, p, &g, err, sizeof(err)) : 0;
+	if (rc) {
+		if (rc == -EINVAL)
+			lm_err("%s", err);
+		else
+			lm_err("cannot read the run directory %s: %s", run_dir, strerror(-rc));
+		exit_code = rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
+		goto out;
+	}
 	if (run_check_ready(p, &g) < 0) {
 		exit_code = EXIT_NOTREADY;
 		goto out;
@@ -303,7 +316,7 @@ int cmd_run(int argc, char **argv)
 	}
 	runlock_describe(lk, run.id, p->path);
 	if (restored[0])
-		run_journal_mark(&run, "host_restore", json_pack("{s:s}", "restored", restored));
+		run_journal_mark(&run, "host_restore", json_pack("{s:o}", "restored", text_json(restored)));
 	if (lab_inner)
 		run_write_lab_facts(&run);
 	lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);

@@ -333,13 +333,16 @@ void results_print_cell(const struct run *run, size_t i)
 
 void results_print_summary(const struct run *run)
 {
-	unsigned counts[OUT__COUNT] = { 0 };
+	unsigned counts[OUT__COUNT] = { 0 }, interrupted = 0;
 	size_t done = 0;
 
 	for (size_t i = 0; i < run->grid->ncells; i++) {
 		if (!run->done[i])
 			continue;
-		counts[run->res[i].outcome]++;
+		if (results_cell_interrupted(&run->res[i]))
+			interrupted++;
+		else
+			counts[run->res[i].outcome]++;
 		done++;
 	}
 	printf("\nrun %s: %zu of %zu cells\n", run->id, done, run->grid->ncells);
@@ -348,13 +351,16 @@ void results_print_summary(const struct run *run)
 		if (counts[o])
 			printf("  %-12s %6u  %s\n", outcome_name((enum outcome)o), counts[o],
 			       run->fail_on & (1u << o) ? "yes" : "no");
+	if (interrupted)
+		printf("  %-12s %6u  %s\n", "interrupted", interrupted, "no (it runs on resume)");
 	printf("results: %s\n", run->dir);
 }
 
 bool results_failed(const struct run *run)
 {
 	for (size_t i = 0; i < run->grid->ncells; i++)
-		if (run->done[i] && (run->fail_on & (1u << run->res[i].outcome)))
+		if (run->done[i] && !results_cell_interrupted(&run->res[i]) &&
+		    (run->fail_on & (1u << run->res[i].outcome)))
 			return true;
 	return false;
 }

@@ -40,6 +40,10 @@ void results_close(struct run *run);
  * in DIR is changed (exit 2); other errors are -errno. */
 int results_open(const char *dir, const struct profile *p, const struct grid *g,
 		 struct run *run, char *why, size_t len);
+/* The checks of results_open alone, changing nothing: 0 when DIR would be
+ * opened, -EINVAL with why when it would be refused. */
+int results_dir_check(const char *dir, const struct profile *p, const struct grid *g,
+		      char *why, size_t len);
 /* Is base fit to hold runs (-o): not empty, a directory or not there yet?
  * -EINVAL with why when not. */
 int results_base_check(const char *base, char *why, size_t len);
@@ -57,7 +61,10 @@ int results_load_journal(struct run *run);
 /* One line per finished cell, and the summary table, on stdout. */
 void results_print_cell(const struct run *run, size_t i);
 void results_print_summary(const struct run *run);
-/* Did a done cell reach a fail_on outcome? */
+/* Was the cell ended by a signal (not by what it tested)? It is skipped, not
+ * an error of the run; a lockup it showed before the signal still counts. */
+bool results_cell_interrupted(const struct cell_result *r);
+/* Did a done cell reach a fail_on outcome (interrupted cells do not)? */
 bool results_failed(const struct run *run);
 /* Facts about this host for run.json: kernel, cmdline, CPU, microcode, kvm params. */
 json_t *results_host_facts(void);

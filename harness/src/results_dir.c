@@ -149,27 +149,56 @@ static void rundir_journal_profile(struct run *run)
 		run->id, run->prof->path);
 }
 
+/* The real path of a --run-dir that is a directory, in *real; -EINVAL with
+ * why when it is none, or -errno for an error that is not the user's. */
+static int rundir_path(const char *dir, char **real, char *why, size_t len)
+{
+	struct stat st;
+	int rc;
+
+	*real = realpath(dir, NULL);
+	if (*real && stat(*real, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	rc = -errno;
+	if (*real || rc == -ENOENT || rc == -ENOTDIR) {
+		snprintf(why, len, "--run-dir %s: %s, or give the directory of the run to resume",
+			 dir, *real ? "not a directory; give an empty directory for a new run"
+				    : "no such directory; make it (mkdir) to start a new run there");
+		rc = -EINVAL;
+	}
+	free(*real);
+	*real = NULL;
+	return rc;
+}
+
+int results_dir_check(const char *dir, const struct profile *p, const struct grid *g,
+		      char *why, size_t len)
+{
+	bool fresh = false, differs = false;
+	char *real;
+	int rc = rundir_path(dir, &real, why, len);
+
+	if (rc)
+		return rc;
+	rc = rundir_check(real, p, g, &fresh, &differs, why, len);
+	free(real);
+	return rc;
+}
+
 int results_open(const char *dir, const struct profile *p, const struct grid *g,
 		 struct run *run, char *why, size_t len)
 {
 	bool fresh = false, differs = false;
 	const char *slash;
-	struct stat st;
 	char *path;
 	int rc;
 
 	memset(run, 0, sizeof(*run));
 	why[0] = '\0';
 	/* results/latest names the run by its real directory. */
-	run->dir = realpath(dir, NULL);
-	if (!run->dir || stat(run->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		if (run->dir || errno == ENOENT || errno == ENOTDIR) {
-			snprintf(why, len, "--run-dir %s: %s; make it (mkdir) to start a new run there, or give the directory of the run to resume",
-				 dir, run->dir ? "not a directory" : "no such directory");
-			return -EINVAL;
-		}
-		return -errno;
-	}
+	rc = rundir_path(dir, &run->dir, why, len);
+	if (rc)
+		return rc;
 	rc = rundir_check(run->dir, p, g, &fresh, &differs, why, len);
 	if (rc)
 		return rc;

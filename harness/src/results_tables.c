@@ -129,9 +129,7 @@ static int results_write_csv(const struct run *run)
 	return results_tmp_commit(f, run->dir, "cells.csv", tmp);
 }
 
-/* An interrupted cell is skipped, not an error of the run: the signal ended
- * it. A lockup it showed before the signal came still fails it. */
-static bool results_cell_interrupted(const struct cell_result *r)
+bool results_cell_interrupted(const struct cell_result *r)
 {
 	return r->interrupted && r->outcome == OUT_ERROR;
 }
