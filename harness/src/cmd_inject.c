@@ -53,7 +53,8 @@ static void inject_usage(FILE *f)
 		   "--count 20 --for 2s\n"
 		   "\nExit codes: 0 the injection ran and stopped (after --for, or at ^C or\n"
 		   "SIGTERM: that is how a person ends it), 1 it could not start or stop cleanly,\n"
-		   "2 usage (a key, a value), 3 this host lacks what the injector needs.\n");
+		   "2 usage (a key, a value), 3 this host lacks what the injector needs, or\n"
+		   "another lockmap holds it.\n");
 }
 
 int cmd_inject(int argc, char **argv)

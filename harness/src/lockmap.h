@@ -35,8 +35,8 @@ enum {
 	"  2    usage or profile error (file:line and key), a results path that is\n" \
 	"       no directory, a --run-dir that is not this profile's run, a kernel\n" \
 	"       image that is no kernel: nothing was started\n" \
-	"  3    this host lacks something the run needs (it says what and how to\n" \
-	"       get it)\n" \
+	"  3    this host lacks something the run needs, or another lockmap holds\n" \
+	"       it (it says what and how to get it)\n" \
 	"  130  interrupted by SIGINT (143 SIGTERM, 129 SIGHUP): the cells that\n" \
 	"       ended are kept, the interrupted one is a skipped testcase in\n" \
 	"       junit.xml; `lockmap run --run-dir DIR PROFILE` runs the rest\n"
