@@ -140,6 +140,13 @@ void lab_journal_down(struct lab *L, const struct lab_boot *b, enum lab_end end)
 {
 	json_t *rec = json_object();
 
+	/* A lab host that died while its lockmap wrote a record left a torn last
+	 * line: cut it off before ours goes after it (QEMU is stopped, nothing
+	 * else writes now), and drop what the reader holds of it. */
+	if (journal_repair(L->run.journal) > 0) {
+		L->jr_len = 0;
+		(void)lseek(L->jr_fd, 0, SEEK_END);
+	}
 	json_object_set_new(rec, "type", json_string("lab_down"));
 	json_object_set_new(rec, "boot", json_integer(b->n));
 	json_object_set_new(rec, "end", json_string(lab_end_names[end]));
