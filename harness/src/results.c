@@ -178,6 +178,22 @@ int results_write_run_json(const struct run *run, json_t *extra)
 	return rc;
 }
 
+int results_dir_fill(struct run *run, bool new_run, json_t *extra)
+{
+	char *path = xasprintf("%s/cells", run->dir);
+	int rc = mkdir_p(path, 0755);
+
+	free(path);
+	if (!rc && new_run)
+		rc = results_write_run_json(run, extra);
+	if (rc)
+		return rc;
+	path = xasprintf("%s/journal.jsonl", run->dir);
+	rc = journal_open(path, &run->journal);
+	free(path);
+	return rc;
+}
+
 int results_create(const char *base, const struct profile *p, const struct grid *g,
 		   json_t *extra, struct run *run)
 {
@@ -205,16 +221,7 @@ int results_create(const char *base, const struct profile *p, const struct grid 
 	}
 	run->dir = path;
 	run->base = strdup(base);
-	path = xasprintf("%s/cells", run->dir);
-	rc = mkdir_p(path, 0755);
-	free(path);
-	if (!rc)
-		rc = results_write_run_json(run, extra);
-	if (rc)
-		return rc;
-	path = xasprintf("%s/journal.jsonl", run->dir);
-	rc = journal_open(path, &run->journal);
-	free(path);
+	rc = results_dir_fill(run, true, extra);
 	if (rc)
 		return rc;
 	rc = results_link_latest(base, run->id);

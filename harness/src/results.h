@@ -49,6 +49,9 @@ int results_dir_check(const char *dir, const struct profile *p, const struct gri
 int results_base_check(const char *base, char *why, size_t len);
 /* Allocate the results of g's cells in run, and its fail_on mask. */
 int results_run_init(struct run *run, const struct profile *p, const struct grid *g);
+/* Make run->dir/cells, write run.json when new_run, open the journal (a torn
+ * last line repaired). */
+int results_dir_fill(struct run *run, bool new_run, json_t *extra);
 /* run.json of run (host facts, the profile and its grid_id, extra's keys),
  * written whole or not at all. */
 int results_write_run_json(const struct run *run, json_t *extra);

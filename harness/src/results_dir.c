@@ -190,7 +190,6 @@ int results_open(const char *dir, const struct profile *p, const struct grid *g,
 {
 	bool fresh = false, differs = false;
 	const char *slash;
-	char *path;
 	int rc;
 
 	memset(run, 0, sizeof(*run));
@@ -210,16 +209,7 @@ int results_open(const char *dir, const struct profile *p, const struct grid *g,
 	run->base = slash ? strndup(run->dir, (size_t)(slash - run->dir)) : strdup(".");
 	if (!run->base)
 		return -ENOMEM;
-	path = xasprintf("%s/cells", run->dir);
-	rc = mkdir_p(path, 0755);
-	free(path);
-	if (!rc && fresh)
-		rc = results_write_run_json(run, NULL);
-	if (rc)
-		return rc;
-	path = xasprintf("%s/journal.jsonl", run->dir);
-	rc = journal_open(path, &run->journal);
-	free(path);
+	rc = results_dir_fill(run, fresh, NULL);
 	if (rc)
 		return rc;
 	if (differs && !fresh)
