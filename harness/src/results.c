@@ -333,8 +333,14 @@ void results_print_cell(const struct run *run, size_t i)
 		printf("      apic_timer_fn: %.0f calls/s, longest chain %llu in one hrtimer interrupt, "
 		       "largest lag %llu us\n", r->probe.calls_per_s,
 		       (unsigned long long)r->probe.max_chain, (unsigned long long)r->probe.max_lag_us);
-	if (r->error[0])
-		printf("      %s\n", r->error);
+	if (r->error[0]) {
+		/* It quotes kernel lines and VMM messages: no escape sequence of
+		 * theirs reaches the terminal. */
+		char *err = text_clean(r->error, strlen(r->error), TEXT_PRINTABLE);
+
+		printf("      %s\n", err ? err : "(out of memory)");
+		free(err);
+	}
 	fflush(stdout);
 }
 
