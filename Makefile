@@ -92,7 +92,7 @@ unit: $(UNIT_BINS)
 FUZZCC   ?= clang
 FUZZSAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 F        := $(B)/fuzz
-FUZZOBJ  := $(patsubst %,$(F)/obj/%.o,classify kmsg util)
+FUZZOBJ  := $(patsubst %,$(F)/obj/%.o,classify kmsg text util)
 
 $(F)/obj/%.o: harness/src/%.c $(HDRS)
 	@mkdir -p $(@D)

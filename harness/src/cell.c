@@ -15,6 +15,7 @@
 #include "kmsg.h"
 #include "lockmap.h"
 #include "progress.h"
+#include "text.h"
 
 /* How long a report may trail its first line before it is journaled anyway. */
 #define TRACE_QUIET_NS (500 * NSEC_PER_MSEC)
@@ -47,8 +48,12 @@ static void cell_on_event(const struct event *ev, void *arg)
 	if (ev->kind < ARRAY_SIZE(r->res->nevents))
 		r->res->nevents[ev->kind]++;
 	/* Events of the warm-up belong to the host's state before injection,
-	 * but a lockup then is still a lockup of this cell's conditions. */
-	r->res->outcome = outcome_worst(r->res->outcome, o);
+	 * but a lockup then is still a lockup of this cell's conditions. A
+	 * lockup also outranks an error, as in cell_set_error: it was seen. */
+	if (r->res->outcome == OUT_ERROR && o >= OUT_RCU_STALL)
+		r->res->outcome = o;
+	else
+		r->res->outcome = outcome_worst(r->res->outcome, o);
 	progress_clear(r->progress);
 	lm_info("cell %s: %s: %s", r->ctx.cell->id, event_kind_name(ev->kind), ev->line);
 }
@@ -76,8 +81,8 @@ static void cell_journal_guest_exit(struct cell_run *r, struct guest *g)
 	else if (WIFSIGNALED(st))
 		json_object_set_new(rec, "signal", json_integer(WTERMSIG(st)));
 	if (g->exit_why[0])
-		json_object_set_new(rec, "why", json_string(g->exit_why));
-	json_object_set_new(rec, "log", json_string(g->vmm_log ? g->vmm_log : ""));
+		json_object_set_new(rec, "why", text_json(g->exit_why));
+	json_object_set_new(rec, "log", text_json(g->vmm_log ? g->vmm_log : ""));
 	(void)journal_append(r->ctx.journal, rec, true);
 }
 
@@ -159,21 +164,42 @@ static int cell_watch(struct cell_run *r, const char *phase, int64_t len)
 	}
 }
 
+static void cell_verror(struct cell_result *res, bool ours, const char *fmt, va_list ap)
+{
+	if (res->error[0])
+		return;		/* keep the first reason */
+	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	res->lockmap_error = ours;
+	/* A lockup that was seen stays the outcome: the cell did run far enough
+	 * to show it; the error is kept as a note. */
+	if (res->outcome < OUT_RCU_STALL)
+		res->outcome = OUT_ERROR;
+}
+
+/* An error of the cell: something its conditions or the host under test did
+ * (a guest died, a VMM would not stop). It stays the cell's result. */
 static void cell_set_error(struct cell_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void cell_set_error(struct cell_result *res, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (res->error[0])
-		return;		/* keep the first reason */
 	va_start(ap, fmt);
-	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	cell_verror(res, false, fmt, ap);
 	va_end(ap);
-	/* A lockup that was seen stays the outcome: the cell did run far enough
-	 * to show it; the error is kept as a note. */
-	if (res->outcome < OUT_RCU_STALL)
-		res->outcome = OUT_ERROR;
+}
+
+/* lockmap's own machinery failed (set-up, its module, its injectors): the
+ * cell measured nothing of its conditions, and a resumed run runs it again. */
+static void cell_set_lockmap_error(struct cell_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void cell_set_lockmap_error(struct cell_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cell_verror(res, true, fmt, ap);
+	va_end(ap);
 }
 
 /* The [inject.X] sections of the cell, in profile order. */
@@ -209,7 +235,7 @@ static void cell_injectors_stop(struct cell_run *r)
 			continue;
 		rc = ic->ops->stop(ic);
 		if (rc < 0)
-			cell_set_error(r->res, "injector %s: %s (see its entry in the journal)",
+			cell_set_lockmap_error(r->res, "injector %s: %s (see its entry in the journal)",
 				       ic->ops->name, rc == -ECHILD ? "its process died during the window" :
 				       strerror(-rc));
 		ic->started = 0;
@@ -248,7 +274,7 @@ static void cell_guest_metrics(struct cell_run *r, json_t *out)
 		json_object_set_new(o, "late", json_integer((json_int_t)guest_metrics_late(m)));
 		json_object_set_new(o, "maxgap_us", json_integer((json_int_t)m->maxgap_us));
 		if (m->error[0])
-			json_object_set_new(o, "error", json_string(m->error));
+			json_object_set_new(o, "error", text_json(m->error));
 		json_array_append_new(arr, o);
 		if (!m->nreports && !r->res->interrupted)
 			cell_set_error(res, "guest %d sent no report in the observation window (see %s)",
@@ -270,7 +296,7 @@ static json_t *cell_params_json(const struct cell *c, bool axes_only)
 		if (axes_only ? p->pkey->nvals < 2 : !p->pkey->is_set)
 			continue;
 		snprintf(k, sizeof(k), "%s.%s", p->pkey->section, p->pkey->key);
-		json_object_set_new(o, k, json_string(p->val->text));
+		json_object_set_new(o, k, text_json(p->val->text));
 	}
 	return o;
 }
@@ -302,7 +328,7 @@ static void cell_journal_start(struct cell_run *r)
 	json_object_set_new(rec, "axes", cell_params_json(c, true));
 	json_object_set_new(rec, "params", cell_params_json(c, false));
 	json_object_set_new(rec, "accel", json_string(r->ctx.accel));
-	json_object_set_new(rec, "dir", json_string(r->ctx.dir));
+	json_object_set_new(rec, "dir", text_json(r->ctx.dir));
 	(void)journal_append(r->ctx.journal, rec, true);
 }
 
@@ -315,8 +341,8 @@ static void cell_journal_end(struct cell_run *r, json_t *metrics, json_t *inj)
 	(void)journal_append(r->ctx.journal, journal_cell_end(r->ctx.cell, r->res, &x), true);
 }
 
-int cell_run(const struct cell *c, const char *dir, const char *accel, struct journal *j,
-	     struct progress *pg, struct cell_result *res)
+int cell_run(const struct cell *c, const char *run_id, const char *dir, const char *accel,
+	     struct journal *j, struct progress *pg, struct cell_result *res)
 {
 	struct cell_run r = { .res = res, .phase = "setup", .progress = pg };
 	struct hostknobs *hk = NULL;
@@ -330,6 +356,7 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 	memset(res, 0, sizeof(*res));
 	res->outcome = OUT_CLEAN;
 	r.ctx.cell = c;
+	r.ctx.run_id = run_id;
 	r.ctx.dir = dir;
 	r.ctx.accel = accel;
 	r.ctx.journal = j;
@@ -339,18 +366,18 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 
 	rc = mkdir_p(dir, 0755);
 	if (rc) {
-		cell_set_error(res, "cannot create %s: %s", dir, strerror(-rc));
+		cell_set_lockmap_error(res, "cannot create %s: %s", dir, strerror(-rc));
 		goto out_journal;
 	}
 	cell_journal_start(&r);
 	if (cell_injectors_init(&r) < 0) {
-		cell_set_error(res, "out of memory");
+		cell_set_lockmap_error(res, "out of memory");
 		goto out_journal;
 	}
 	r.ctx.guests = calloc(r.ctx.nguests, sizeof(*r.ctx.guests));
 	r.cl = classifier_new(cell_on_event, &r);
 	if (!r.ctx.guests || !r.cl) {
-		cell_set_error(res, "out of memory");
+		cell_set_lockmap_error(res, "out of memory");
 		goto out_free;
 	}
 
@@ -361,19 +388,19 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 	 * part of the cell too. */
 	rc = kmsg_open(NULL, &r.kmsg);
 	if (rc) {
-		cell_set_error(res, "cannot read /dev/kmsg: %s (lockmap needs root to watch the kernel log)",
+		cell_set_lockmap_error(res, "cannot read /dev/kmsg: %s (lockmap needs root to watch the kernel log)",
 			       strerror(-rc));
 		goto out_free;
 	}
 	rc = hostknobs_apply(c, &hk, err, sizeof(err));
 	if (rc) {
-		cell_set_error(res, "host knobs: %s", err);
+		cell_set_lockmap_error(res, "host knobs: %s", err);
 		goto out_kmsg;
 	}
 	/* After the knobs: the buddy detector follows watchdog_thresh. */
 	rc = monitor_start(c, &mon, err, sizeof(err));
 	if (rc) {
-		cell_set_error(res, "%s", err);
+		cell_set_lockmap_error(res, "%s", err);
 		goto out_guests;
 	}
 
@@ -383,10 +410,15 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 	pg->phase_len = 0;
 	progress_draw(pg, 1);
 	rc = r.ctx.launcher->start(&r.ctx);
-	if (rc) {
+	if (rc && cell_exit_why(&r)) {
+		/* The VMM stopped a guest (a KVM internal error): the host's doing. */
 		cell_set_error(res, "%s launcher could not start %zu guests: %s (see %s/)",
-			       r.ctx.launcher->name, r.ctx.nguests,
-			       cell_exit_why(&r) ? cell_exit_why(&r) : strerror(-rc), dir);
+			       r.ctx.launcher->name, r.ctx.nguests, cell_exit_why(&r), dir);
+		goto out_guests;
+	}
+	if (rc) {
+		cell_set_lockmap_error(res, "%s launcher could not start %zu guests: %s (see %s/)",
+				       r.ctx.launcher->name, r.ctx.nguests, strerror(-rc), dir);
 		goto out_guests;
 	}
 
@@ -402,7 +434,7 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 
 		rc = ic->ops->start(ic);
 		if (rc) {
-			cell_set_error(res, "injector %s could not start: %s", ic->ops->name,
+			cell_set_lockmap_error(res, "injector %s could not start: %s", ic->ops->name,
 				       strerror(-rc));
 			goto out_inject;
 		}
@@ -426,6 +458,7 @@ out_inject:
 out_guests:
 	if (rc == -EINTR || lm_stop_requested) {
 		res->interrupted = true;
+		res->signal = lm_stop_requested;
 		cell_set_error(res, "interrupted by signal %d", lm_stop_requested);
 	}
 	r.phase = "teardown";
@@ -450,8 +483,14 @@ out_guests:
 			       res->guests_died, cell_exit_why(&r) ? ": " : "",
 			       cell_exit_why(&r) ? cell_exit_why(&r) : "");
 	if (hostknobs_restore(hk) < 0)
-		cell_set_error(res, "host knobs could not all be restored: run `lockmap check --restore`");
+		cell_set_lockmap_error(res, "host knobs could not all be restored: run `lockmap check --restore`");
 out_kmsg:
+	/* What the kernel said while guests stopped and knobs went back (or
+	 * while a failed set-up was undone) belongs to this cell too. */
+	r.phase = "teardown";
+	if (r.kmsg)
+		(void)kmsg_read(r.kmsg, cell_on_kmsg_line, &r);
+	classifier_flush(r.cl);
 	kmsg_close(r.kmsg);
 out_free:
 	if (r.kmsg_log)
@@ -508,9 +547,12 @@ int cell_result_from_json(const json_t *end, struct cell_result *res)
 		return -EINVAL;
 	res->outcome = o;
 	res->interrupted = json_is_true(json_object_get(end, "interrupted"));
+	res->signal = (int)json_integer_value(json_object_get(end, "signal"));
 	res->seconds = json_integer_value(json_object_get(end, "seconds"));
 	if (err)
 		snprintf(res->error, sizeof(res->error), "%s", err);
+	res->lockmap_error = !strcmp(json_string_value(json_object_get(end, "error_cause")) ?: "",
+				     "lockmap");
 	if (sum && json_unpack((json_t *)sum, "{s?I, s?I, s?I, s?I, s?I, s?F, s?i}", "ticks",
 			       &ticks, "expected", &expected, "lost", &lost, "late", &late,
 			       "maxgap_us", &maxgap, "worst_loss_pct", &loss, "guests_died",

@@ -16,6 +16,7 @@ struct journal;
 /* Everything a launcher or injector may need about the running cell. */
 struct cell_ctx {
 	const struct cell *cell;
+	const char *run_id;		/* names what the cell makes on the host (cgroups) */
 	const char *dir;		/* results/<run-id>/cells/<cell-id> */
 	const char *accel;		/* "kvm" or "tcg" (from the probe) */
 	const struct launcher_ops *launcher;
@@ -28,7 +29,10 @@ struct cell_ctx {
 struct cell_result {
 	enum outcome outcome;
 	char error[256];		/* why, when outcome is OUT_ERROR */
+	bool lockmap_error;		/* the error is lockmap's own machinery failing, not
+				 * the cell's conditions: a resumed run runs it again */
 	bool interrupted;
+	int signal;			/* the signal that interrupted it, when known */
 	unsigned nevents[32];		/* by event kind */
 	/* guest metrics summed over guests in the observation window */
 	uint64_t ticks, expected, lost, late, maxgap_us;
@@ -46,7 +50,7 @@ int cell_result_from_json(const json_t *cell_end, struct cell_result *res);
 
 /* Run one cell; results go to the journal and res. Returns 0, or -EIO when the
  * outcome is error (res->error says why). Teardown always runs. */
-int cell_run(const struct cell *c, const char *dir, const char *accel, struct journal *j,
-	     struct progress *pg, struct cell_result *res);
+int cell_run(const struct cell *c, const char *run_id, const char *dir, const char *accel,
+	     struct journal *j, struct progress *pg, struct cell_result *res);
 
 #endif

@@ -386,3 +386,34 @@ int cgroup_remove(struct cgroup *cg)
 	}
 	return rc;
 }
+
+int cgroup_leftovers(bool remove, char *left, size_t llen, char *removed, size_t rlen)
+{
+	struct cgroup_cpu cc;
+	struct dirent *e;
+	size_t loff = 0, roff = 0;
+	int nleft = 0;
+	DIR *d;
+
+	left[0] = removed[0] = '\0';
+	if (cgroup_cpu_find(NULL, &cc) < 0 || !(d = opendir(cc.mount)))
+		return 0;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX + 256];
+
+		if (strncmp(e->d_name, "lockmap-", 8))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cc.mount, e->d_name);
+		if (remove && rmdir(path) == 0) {
+			if (roff < rlen)
+				roff += (size_t)snprintf(removed + roff, rlen - roff, "%s%s",
+							 roff ? " " : "", path);
+			continue;
+		}
+		nleft++;
+		if (loff < llen)
+			loff += (size_t)snprintf(left + loff, llen - loff, "%s%s", loff ? " " : "", path);
+	}
+	closedir(d);
+	return nleft;
+}

@@ -34,7 +34,7 @@ int cgroup_of_task(pid_t pid, pid_t tid, int version, char *path, size_t len);
 /* One cgroup made by lockmap under a hierarchy's root. */
 struct cgroup {
 	struct cgroup_cpu cpu;
-	char rel[256];		/* "/lockmap-<cellid>" */
+	char rel[256];		/* "/lockmap-<run id>-<cell id>" */
 	char path[PATH_MAX];	/* mount + rel */
 	bool created;		/* we made the directory (and so remove it) */
 	bool enabled_cpu;	/* v2: we added +cpu to the root's subtree_control */
@@ -58,5 +58,10 @@ int cgroup_read_throttle(const struct cgroup *cg, struct cgroup_throttle *t);
 /* Remove the cgroup (retrying while the kernel still counts tasks in it) and
  * undo +cpu if we enabled it. Safe to call twice. */
 int cgroup_remove(struct cgroup *cg);
+
+/* cgroups lockmap made (lockmap-*) under the cpu hierarchy's root: with
+ * remove, rmdir each (their tasks died with the run that made them). left
+ * lists those that remain, removed those removed. Returns how many remain. */
+int cgroup_leftovers(bool remove, char *left, size_t llen, char *removed, size_t rlen);
 
 #endif

@@ -21,6 +21,7 @@
 #include "classify.h"
 #include "kmsg.h"
 #include "lockmap.h"
+#include "text.h"
 
 #define TRACE_MAX_LINES 200
 
@@ -743,80 +744,6 @@ void event_clear(struct event *ev)
 
 /* ---- JSON ---- */
 
-/* Length of a valid UTF-8 sequence at s, or 0. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned c = s[0], n, min, cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		min = 0x80;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		min = 0x800;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		min = 0x10000;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (unsigned i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A JSON string of s; bytes that are not UTF-8 (console garbage, a field
- * cut mid-character) become '?', as JSON strings must be UTF-8. */
-static json_t *json_str(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	char *copy;
-	json_t *j;
-	size_t i;
-
-	for (i = 0; i < len;) {
-		size_t n = utf8_seq(u + i);
-
-		if (!n || i + n > len)
-			break;
-		i += n;
-	}
-	if (i == len)
-		return json_stringn(s, len);
-	copy = malloc(len + 1);
-	if (!copy)
-		return NULL;
-	memcpy(copy, s, len);
-	for (i = 0; i < len;) {
-		size_t n = utf8_seq(u + i);
-
-		if (!n || i + n > len) {
-			copy[i++] = '?';
-			continue;
-		}
-		i += n;
-	}
-	copy[len] = '\0';
-	j = json_stringn(copy, len);
-	free(copy);
-	return j;
-}
-
-static json_t *json_cstr(const char *s)
-{
-	return json_str(s, strlen(s));
-}
-
 static json_t *trace_to_json(const char *trace)
 {
 	json_t *a = json_array();
@@ -828,7 +755,7 @@ static json_t *trace_to_json(const char *trace)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-		json_array_append_new(a, json_str(p, n));
+		json_array_append_new(a, text_jsonn(p, n));
 		if (!nl)
 			break;
 		p = nl + 1;
@@ -849,22 +776,22 @@ json_t *event_to_json(const struct event *ev)
 	if (f & F_STUCK_S)
 		json_object_set_new(o, "stuck_s", json_integer(ev->stuck_s));
 	if (f & F_COMM)
-		json_object_set_new(o, "comm", json_cstr(ev->comm));
+		json_object_set_new(o, "comm", text_json(ev->comm));
 	if (f & F_PID)
 		json_object_set_new(o, "pid", json_integer(ev->pid));
 	if (f & F_FLAVOR)
-		json_object_set_new(o, "flavor", json_cstr(ev->flavor));
+		json_object_set_new(o, "flavor", text_json(ev->flavor));
 	if (f & F_NS)
 		json_object_set_new(o, "ns", json_integer(ev->ns));
 	if (f & F_HANDLER)
-		json_object_set_new(o, "handler", json_cstr(ev->handler));
+		json_object_set_new(o, "handler", text_json(ev->handler));
 	if (f & F_MS)
 		json_object_set_new(o, "ms", json_real(ev->ms));
 	if (f & F_CLOCKSOURCE)
-		json_object_set_new(o, "clocksource", json_cstr(ev->clocksource));
+		json_object_set_new(o, "clocksource", text_json(ev->clocksource));
 	if (f & F_REASON)
-		json_object_set_new(o, "reason", json_cstr(ev->reason));
-	json_object_set_new(o, "line", json_cstr(ev->line));
+		json_object_set_new(o, "reason", text_json(ev->reason));
+	json_object_set_new(o, "line", text_json(ev->line));
 	json_object_set_new(o, "trace", trace_to_json(ev->trace));
 	return o;
 }

@@ -20,6 +20,7 @@
 #include "labimage.h"
 #include "launch.h"
 #include "lockmap.h"
+#include "runlock.h"
 #include "spawn.h"
 
 enum check_state { CHECK_OK, CHECK_NOTE, CHECK_MISSING };
@@ -154,40 +155,15 @@ static enum check_state check_cgroup(char *msg, size_t len, char *fix, size_t fl
 	return CHECK_OK;
 }
 
-/* cgroups a killed run left behind (the throttle injector names them lockmap-<cell>).
- * With remove, rmdir them: their tasks died with lockmap. Returns how many remain. */
-static int check_cgroup_leftovers(bool remove, char *names, size_t len)
-{
-	struct cgroup_cpu cc;
-	struct dirent *e;
-	size_t off = 0;
-	int left = 0;
-	DIR *d;
-
-	names[0] = '\0';
-	if (cgroup_cpu_find(NULL, &cc) < 0 || !(d = opendir(cc.mount)))
-		return 0;
-	while ((e = readdir(d))) {
-		char path[PATH_MAX + 256];
-
-		if (strncmp(e->d_name, "lockmap-", 8))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", cc.mount, e->d_name);
-		if (remove && rmdir(path) == 0)
-			continue;
-		left++;
-		if (off < len)
-			off += (size_t)snprintf(names + off, len - off, "%s%s", off ? " " : "", path);
-	}
-	closedir(d);
-	return left;
-}
-
 static enum check_state check_cgroup_left(char *msg, size_t len, char *fix, size_t flen)
 {
-	char names[512];
+	char names[512], unused[8], holder[1024];
 
-	if (check_cgroup_leftovers(false, names, sizeof(names)) == 0) {
+	if (runlock_busy(holder, sizeof(holder))) {
+		snprintf(msg, len, "not checked: %s is running", holder);
+		return CHECK_NOTE;
+	}
+	if (cgroup_leftovers(false, names, sizeof(names), unused, sizeof(unused)) == 0) {
 		snprintf(msg, len, "no cgroups left by an earlier run");
 		return CHECK_OK;
 	}
@@ -308,7 +284,12 @@ static enum check_state check_lab(char *msg, size_t len, char *fix, size_t flen)
 static enum check_state check_leftover(char *msg, size_t len, char *fix, size_t flen)
 {
 	const char *p = hostknobs_restore_path();
+	char holder[1024];
 
+	if (runlock_busy(holder, sizeof(holder))) {
+		snprintf(msg, len, "not checked: %s is running", holder);
+		return CHECK_NOTE;
+	}
 	if (access(p, F_OK) == 0) {
 		snprintf(msg, len, "%s exists: a killed run left host knobs changed", p);
 		snprintf(fix, flen, "lockmap check --restore");
@@ -345,16 +326,39 @@ static void check_unit(const char *kind, const char *name, int (*supported)(char
 	printf("%-8s %-16s %s\n", rc ? "note" : "ok", label, rc ? why : "usable");
 }
 
+/* `check --restore`: with the host's lock, so never under a live run. */
+static int check_restore(bool wait)
+{
+	struct runlock *lk;
+	char msg[4096] = "";
+	int rc, busy;
+
+	if (wait && sig_install() < 0)
+		return EXIT_NOTREADY;
+	rc = runlock_take("check --restore", wait, &lk, msg, sizeof(msg));
+	if (rc) {
+		lm_err("%s", msg);
+		return EXIT_NOTREADY;
+	}
+	rc = runlock_restore_leftovers(msg, sizeof(msg), &busy);
+	printf("%s\n", msg[0] ? msg : "nothing to restore");
+	runlock_release(lk);
+	return rc < 0 || busy ? EXIT_NOTREADY : EXIT_CLEAN;
+}
+
 static void check_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lockmap check [--restore]\n"
+		"usage: lockmap check [--restore [--wait]]\n"
 		"\n"
 		"Print, line by line, whether this host can run lockmap, each missing\n"
 		"thing with the command that fixes it. `ok` is ready, `note` works with a\n"
 		"limit it explains, `missing` is needed (exit 3).\n"
 		"\n"
-		"  --restore   put back host knobs that a killed run left changed\n"
+		"  --restore   put back what a killed run left changed: host knobs (from\n"
+		"              their restore file) and cgroups. Refused while another\n"
+		"              lockmap holds the host (exit 3), unless --wait\n"
+		"  --wait      with --restore, wait for the other lockmap to end\n"
 		"  -h, --help  this text\n");
 }
 
@@ -362,35 +366,28 @@ int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "restore", no_argument, NULL, 'r' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static const char *const state[] = { "ok", "note", "missing" };
-	bool restore = false, missing = false;
+	bool restore = false, wait = false, missing = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': restore = true; break;
+		case 'w': wait = true; break;
 		case 'h': check_usage(stdout); return EXIT_CLEAN;
 		default: check_usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (wait && !restore)) {
 		check_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (restore) {
-		char msg[2048] = "";
-		int rc = hostknobs_restore_file(hostknobs_restore_path(), msg, sizeof(msg));
-
-		printf("%s\n", msg[0] ? msg : "nothing to restore");
-		if (check_cgroup_leftovers(true, msg, sizeof(msg)) > 0) {
-			printf("cgroups still in use, not removed: %s\n", msg);
-			rc = -EBUSY;
-		}
-		return rc < 0 ? EXIT_NOTREADY : EXIT_CLEAN;
-	}
+	if (restore)
+		return check_restore(wait);
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		char msg[1024] = "", fix[512] = "";
 		enum check_state s = checks[i].fn(msg, sizeof(msg), fix, sizeof(fix));

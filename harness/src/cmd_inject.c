@@ -13,6 +13,7 @@
 #include "lockmap.h"
 #include "precheck.h"
 #include "profile.h"
+#include "runlock.h"
 
 /* "a, b, c": the injectors a person can run by hand, those the registry
  * flags INJ_BY_HAND (they act on the host alone). */
@@ -33,11 +34,12 @@ static void inject_usage(FILE *f)
 {
 	char kinds[256];
 
-	fprintf(f, "usage: lockmap inject KIND [--for DURATION] [--KEY VALUE ...]\n\n"
+	fprintf(f, "usage: lockmap inject KIND [--wait] [--for DURATION] [--KEY VALUE ...]\n\n"
 		   "One injection on this host, by hand; prints what the injector measured.\n"
 		   "KIND is one of: %s.\n"
-		   "It runs for --for (default 10s) or until ^C. The keys are those of the\n"
-		   "profile section [inject.KIND]:\n", inject_kinds(kinds, sizeof(kinds)));
+		   "It runs for --for (default 10s) or until ^C. While another lockmap holds\n"
+		   "the host it is refused (exit 3), or waits for it with --wait. The keys\n"
+		   "are those of the profile section [inject.KIND]:\n", inject_kinds(kinds, sizeof(kinds)));
 	for (size_t i = 0; i < nr_injectors; i++) {
 		const struct injector_ops *in = injectors[i];
 
@@ -49,7 +51,11 @@ static void inject_usage(FILE *f)
 				in->keys[k].def && in->keys[k].def[0] ? in->keys[k].def : "none");
 	}
 	fprintf(f, "\nexample: lockmap inject irqoff --cpus 1 --duration 5ms --interval 50ms "
-		   "--count 20 --for 2s\n");
+		   "--count 20 --for 2s\n"
+		   "\nExit codes: 0 the injection ran and stopped (after --for, or at ^C or\n"
+		   "SIGTERM: that is how a person ends it), 1 it could not start or stop cleanly,\n"
+		   "2 usage (a key, a value), 3 this host lacks what the injector needs, or\n"
+		   "another lockmap holds it.\n");
 }
 
 int cmd_inject(int argc, char **argv)
@@ -60,6 +66,8 @@ int cmd_inject(int argc, char **argv)
 	struct host_facts hf;
 	struct cell_ctx ctx = { 0 };
 	struct inject_ctx ic = { 0 };
+	struct runlock *lk = NULL;
+	bool wait = false;
 	char err[1024], *text = NULL, *s, logdir[] = "/tmp/lockmap-inject-XXXXXX";
 	size_t len = 0;
 	FILE *f;
@@ -84,6 +92,10 @@ int cmd_inject(int argc, char **argv)
 	f = open_memstream(&text, &len);
 	fprintf(f, "[guests]\ncount = 1\nperiod = 1ms\n[inject.%s]\n", in->name);
 	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait")) {
+			wait = true;
+			continue;
+		}
 		if (strncmp(argv[i], "--", 2) || i + 1 >= argc) {
 			fclose(f);
 			free(text);
@@ -125,15 +137,21 @@ int cmd_inject(int argc, char **argv)
 	exit_code = precheck_all(&g, &hf);
 	if (exit_code)
 		goto out;
+	if (sig_install() < 0) {
+		exit_code = EXIT_NOTREADY;
+		goto out;
+	}
+	if (runlock_take("inject", wait, &lk, err, sizeof(err)) < 0) {
+		lm_err("inject: %s", err);
+		exit_code = EXIT_NOTREADY;
+		goto out;
+	}
 	if (in->supported(err, sizeof(err)) < 0) {
 		lm_err("inject %s: %s", in->name, err);
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
-	if (sig_install() < 0) {
-		exit_code = EXIT_NOTREADY;
-		goto out;
-	}
+	ctx.run_id = "inject";
 	ctx.cell = &g.cells[0];
 	/* Where the injector keeps its logs (stress-ng.log). */
 	if (!mkdtemp(logdir)) {
@@ -172,6 +190,7 @@ int cmd_inject(int argc, char **argv)
 	json_decref(out);
 	free(ic.priv);
 out:
+	runlock_release(lk);
 	grid_free(&g);
 	profile_free(p);
 	return exit_code;

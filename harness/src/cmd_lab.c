@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "lab.h"
 #include "lockmap.h"
+#include "results.h"
 
 static void lab_usage(FILE *f)
 {
@@ -25,6 +26,8 @@ static void lab_usage(FILE *f)
 		"  -k, --kernel IMAGE     bzImage to boot (default: the newest\n"
 		"                         /boot/vmlinuz-* whose headers are installed)\n"
 		"  -o, --results DIR      where runs go (default: results)\n"
+		"  -n, --dry-run          check the cells, print them and exit: no image is\n"
+		"                         prepared, nothing boots\n"
 		"      --accel A          auto (default), kvm or tcg: how QEMU runs the lab\n"
 		"                         host (kvm needs nested virtualization)\n"
 		"      --tcg-thread T     single or multi: QEMU's TCG threading for a lab\n"
@@ -38,14 +41,15 @@ static void lab_usage(FILE *f)
 		"                         make host_hang (default: [run] hang_timeout, 30)\n"
 		"      --cpus N           lab host vCPUs (default 2)\n"
 		"      --memory MB        lab host memory (default 2048)\n"
+		"      --wait             wait while another lockmap holds this host (default:\n"
+		"                         exit 3 at once, naming it)\n"
 		"  -q, --quiet            only the cell lines and the summary\n"
 		"  -v, --verbose          debug messages, and the lab console as it comes\n"
 		"  -h, --help             this text\n"
 		"\n"
-		"Exit: 0 no cell reached a fail_on outcome, 1 some did, 2 usage, profile\n"
-		"or kernel image error, 3 something is missing (headers, QEMU, the module\n"
-		"build; it says what).\n",
-		LAB_TCG_THREAD_DEFAULT, LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM);
+		"%s",
+		LAB_TCG_THREAD_DEFAULT, LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM,
+		LOCKMAP_RUN_EXIT_HELP);
 }
 
 /* A positive number of seconds, MB or cpus; -1 when s is not one. */
@@ -59,10 +63,11 @@ static int lab_parse_pos(const char *s)
 
 int cmd_lab(int argc, char **argv)
 {
-	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM };
+	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM, OPT_WAIT };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "results", required_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "accel", required_argument, NULL, OPT_ACCEL },
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "tcg-thread", required_argument, NULL, OPT_TCG_THREAD },
@@ -70,6 +75,7 @@ int cmd_lab(int argc, char **argv)
 		{ "hang-timeout", required_argument, NULL, OPT_HANG },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "memory", required_argument, NULL, OPT_MEM },
+		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,12 +83,14 @@ int cmd_lab(int argc, char **argv)
 	};
 	struct lab_opts lo = { 0 };
 	const char *kernel = NULL, *base = "results";
+	char why[512];
 	int c, *num;
 
-	while ((c = getopt_long(argc, argv, "k:o:qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:nqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': kernel = optarg; break;
 		case 'o': base = optarg; break;
+		case 'n': lo.dry_run = true; break;
 		case 'q': lm_verbose = 0; break;
 		case 'v': lm_verbose = 2; break;
 		case 'h': lab_usage(stdout); return EXIT_CLEAN;
@@ -95,6 +103,7 @@ int cmd_lab(int argc, char **argv)
 			lo.accel = optarg;
 			break;
 		case OPT_APPEND: lo.append = optarg; break;
+		case OPT_WAIT: lo.wait = true; break;
 		case OPT_TCG_THREAD:
 			if (strcmp(optarg, "single") && strcmp(optarg, "multi")) {
 				fprintf(stderr, "lockmap lab: --tcg-thread %s: allowed are single, multi\n",
@@ -121,6 +130,10 @@ int cmd_lab(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		lab_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (results_base_check(base, why, sizeof(why)) < 0) {
+		lm_err("%s", why);
 		return EXIT_USAGE;
 	}
 	return lab_run(kernel, argv[optind], base, &lo);

@@ -17,6 +17,8 @@
 #include "profile.h"
 #include "progress.h"
 #include "results.h"
+#include "runlock.h"
+#include "text.h"
 
 static void run_usage(FILE *f)
 {
@@ -25,19 +27,24 @@ static void run_usage(FILE *f)
 		"\n"
 		"Run every cell of PROFILE on this host and write results/<run-id>/:\n"
 		"run.json, journal.jsonl, cells.csv, junit.xml and cells/<cell-id>/ logs.\n"
+		"A profile with [run] target = lab runs in a lab host (`lockmap lab`).\n"
 		"\n"
-		"  -o, --results DIR   where runs go (default: results)\n"
-		"      --run-dir DIR   continue the run in DIR: cells that have a cell_end in\n"
-		"                      its journal are skipped (resume after a crash)\n"
+		"  -o, --results DIR   where runs go (default: results; made if missing)\n"
+		"      --run-dir DIR   run in DIR instead: an empty DIR becomes a new run;\n"
+		"                      the DIR of a run of the same cells (run.json's grid:\n"
+		"                      comments, key order and [run] name may differ)\n"
+		"                      continues it, skipping the cells its journal ended\n"
+		"                      (resume after a crash); anything else is refused\n"
 		"      --lab-inner     this is the run inside a lab host (set by `lockmap lab`)\n"
+		"      --wait          wait while another lockmap holds this host (default:\n"
+		"                      exit 3 at once, naming it)\n"
 		"  -n, --dry-run       check every cell against the profile's rules and this\n"
 		"                      host, as a run does first, print them and exit\n"
 		"  -q, --quiet         only the summary\n"
 		"  -v, --verbose       debug messages\n"
 		"  -h, --help          this text\n"
 		"\n"
-		"Exit: 0 no cell reached a fail_on outcome, 1 some did, 2 usage or profile\n"
-		"error, 3 this host lacks something the profile needs (it says what).\n");
+		"%s", LOCKMAP_RUN_EXIT_HELP);
 }
 
 /* Every launcher and injector the profile uses must be usable here. */
@@ -73,7 +80,7 @@ static int run_check_ready(const struct profile *p, const struct grid *g)
 static void run_journal_mark(struct run *run, const char *type, json_t *rec)
 {
 	json_object_set_new(rec, "type", json_string(type));
-	json_object_set_new(rec, "run", json_string(run->id));
+	json_object_set_new(rec, "run", text_json(run->id));
 	(void)journal_append(run->journal, rec, true);
 }
 
@@ -111,8 +118,9 @@ static int run_cells(struct run *run, bool lab_inner)
 			break;
 		}
 		if (!pg.cell) {
-			json_t *rec = json_pack("{s:s, s:s, s:I, s:b}", "accel", accel,
-						"accel_reason", why, "cells", (json_int_t)g->ncells,
+			json_t *rec = json_pack("{s:s, s:o, s:I, s:b}", "accel", accel,
+						"accel_reason", text_json(why),
+						"cells", (json_int_t)g->ncells,
 						"lab_inner", lab_inner);
 
 			run_journal_mark(run, "run_start", rec);
@@ -120,7 +128,7 @@ static int run_cells(struct run *run, bool lab_inner)
 		}
 		pg.cell = i + 1;
 		dir = results_cell_dir(run, cl);
-		(void)cell_run(cl, dir, accel, run->journal, &pg, &run->res[i]);
+		(void)cell_run(cl, run->id, dir, accel, run->journal, &pg, &run->res[i]);
 		free(dir);
 		run->done[i] = true;
 		pg.counts[run->res[i].outcome]++;
@@ -138,7 +146,10 @@ static int run_cells(struct run *run, bool lab_inner)
 	if (lm_stop_requested)
 		lm_info("interrupted by signal %d: `lockmap run --run-dir %s %s` runs the rest",
 			lm_stop_requested, run->dir, run->prof->path);
-	if (exit_code == EXIT_CLEAN && results_failed(run))
+	/* Interrupted is not failed: the shell's code for the signal. */
+	if (lm_stop_requested)
+		exit_code = EXIT_SIGNAL_BASE + lm_stop_requested;
+	else if (exit_code == EXIT_CLEAN && results_failed(run))
 		exit_code = EXIT_FAILED;
 	return exit_code;
 }
@@ -173,13 +184,37 @@ static void run_write_lab_facts(const struct run *run)
 	free(path);
 }
 
+/* Take the host for this run, and put back what a killed run left changed
+ * (its restore file is the truth) before anything of ours is journaled.
+ * restored says what was put back. */
+static int run_take_host(bool wait, struct runlock **lk, char *restored, size_t len)
+{
+	char err[1024];
+	int busy, rc = runlock_take("run", wait, lk, err, sizeof(err));
+
+	if (rc) {
+		lm_err("%s", err);
+		return rc;
+	}
+	rc = runlock_restore_leftovers(restored, len, &busy);
+	if (restored[0])
+		lm_info("a run that was killed left this host changed: %s", restored);
+	if (rc) {
+		lm_err("cannot put this host back as it was; see above, and `lockmap check`");
+		runlock_release(*lk);
+		*lk = NULL;
+	}
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RUN_DIR = 256, OPT_LAB_INNER };
+	enum { OPT_RUN_DIR = 256, OPT_LAB_INNER, OPT_WAIT };
 	static const struct option opts[] = {
 		{ "results", required_argument, NULL, 'o' },
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "lab-inner", no_argument, NULL, OPT_LAB_INNER },
+		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -192,7 +227,9 @@ int cmd_run(int argc, char **argv)
 	struct run run;
 	struct host_facts hf;
 	char err[1024];
-	bool dry = false, lab_inner = false;
+	struct runlock *lk = NULL;
+	char restored[4096] = "";
+	bool dry = false, lab_inner = false, wait = false;
 	int c, rc, exit_code = EXIT_CLEAN;
 
 	while ((c = getopt_long(argc, argv, "o:nqvh", opts, NULL)) != -1) {
@@ -200,6 +237,7 @@ int cmd_run(int argc, char **argv)
 		case 'o': base = optarg; break;
 		case OPT_RUN_DIR: run_dir = optarg; break;
 		case OPT_LAB_INNER: lab_inner = lm_lab_inner = true; break;
+		case OPT_WAIT: wait = true; break;
 		case 'n': dry = true; break;
 		case 'q': lm_verbose = 0; break;
 		case 'v': lm_verbose = 2; break;
@@ -211,18 +249,24 @@ int cmd_run(int argc, char **argv)
 		run_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (results_base_check(base, err, sizeof(err)) < 0) {
+		lm_err("%s", err);
+		return EXIT_USAGE;
+	}
 	if (profile_load(argv[optind], &p, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
 	}
 	if (!lab_inner && !strcmp(profile_key(p, "run", "target")->vals[0].text, "lab")) {
-		/* The same as `lockmap lab PROFILE` with the default kernel. */
-		if (dry || run_dir) {
-			lm_err("%s: target = lab: use `lockmap lab` for --dry-run and --run-dir",
-			       p->path);
+		/* The same as `lockmap lab PROFILE` with the default kernel; -n
+		 * too, whose checks are the lab host's (its cpus, not this host's). */
+		if (run_dir && !dry) {
+			lm_err("%s: target = lab: --run-dir is for local runs", p->path);
 			exit_code = EXIT_USAGE;
 		} else {
-			exit_code = lab_run(NULL, p->path, base, NULL);
+			struct lab_opts lo = { .wait = wait, .dry_run = dry };
+
+			exit_code = lab_run(NULL, p->path, base, &lo);
 		}
 		goto out;
 	}
@@ -238,12 +282,18 @@ int cmd_run(int argc, char **argv)
 	if (exit_code)
 		goto out;
 	if (dry) {
-		for (size_t i = 0; i < g.ncells; i++) {
-			char desc[1024];
-
-			cell_describe(&g.cells[i], desc, sizeof(desc));
-			printf("%zu %s r%d %s\n", g.cells[i].index, g.cells[i].id, g.cells[i].rep, desc);
-		}
+		grid_print(&g, stdout);
+		goto out;
+	}
+	/* A run directory that is not this profile's is refused before anything
+	 * starts: no lock taken, no host knob put back, nothing written. */
+	rc = run_dir ? results_dir_check(run_dir, p, &g, err, sizeof(err)) : 0;
+	if (rc) {
+		if (rc == -EINVAL)
+			lm_err("%s", err);
+		else
+			lm_err("cannot read the run directory %s: %s", run_dir, strerror(-rc));
+		exit_code = rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
 		goto out;
 	}
 	if (run_check_ready(p, &g) < 0) {
@@ -255,23 +305,34 @@ int cmd_run(int argc, char **argv)
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
-	if (run_dir)
-		rc = results_open(run_dir, p, &g, &run);
-	else
-		rc = results_create(base, p, &g, NULL, &run);
-	if (rc) {
-		lm_err("cannot %s the run directory %s: %s", run_dir ? "open" : "create",
-		       run_dir ? run_dir : base, strerror(-rc));
-		results_close(&run);
+	if (run_take_host(wait, &lk, restored, sizeof(restored)) < 0) {
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
+	if (run_dir)
+		rc = results_open(run_dir, p, &g, &run, err, sizeof(err));
+	else
+		rc = results_create(base, p, &g, NULL, &run);
+	if (rc) {
+		if (run_dir && rc == -EINVAL)
+			lm_err("%s", err);
+		else
+			lm_err("cannot %s the run directory %s: %s", run_dir ? "open" : "create",
+			       run_dir ? run_dir : base, strerror(-rc));
+		results_close(&run);
+		exit_code = run_dir && rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
+		goto out;
+	}
+	runlock_describe(lk, run.id, p->path);
+	if (restored[0])
+		run_journal_mark(&run, "host_restore", json_pack("{s:o}", "restored", text_json(restored)));
 	if (lab_inner)
 		run_write_lab_facts(&run);
 	lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);
 	exit_code = run_cells(&run, lab_inner);
 	results_close(&run);
 out:
+	runlock_release(lk);
 	grid_free(&g);
 	profile_free(p);
 	return exit_code;

@@ -213,3 +213,31 @@ void cell_describe(const struct cell *c, char *buf, size_t len)
 	if (!off)
 		snprintf(buf, len, "(single cell)");
 }
+
+void grid_id(const struct grid *g, char out[17])
+{
+	uint64_t h = FNV64_OFFSET;
+
+	for (size_t i = 0; i < g->ncells; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "%zu %d %s\n", g->cells[i].index, g->cells[i].rep,
+			 g->cells[i].id);
+		for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
+			h ^= *p;
+			h *= FNV64_PRIME;
+		}
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void grid_print(const struct grid *g, FILE *f)
+{
+	for (size_t i = 0; i < g->ncells; i++) {
+		char desc[1024];
+
+		cell_describe(&g->cells[i], desc, sizeof(desc));
+		fprintf(f, "%zu %s r%d %s\n", g->cells[i].index, g->cells[i].id, g->cells[i].rep,
+			desc);
+	}
+}

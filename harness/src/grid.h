@@ -3,6 +3,8 @@
 #ifndef LOCKMAP_GRID_H
 #define LOCKMAP_GRID_H
 
+#include <stdio.h>
+
 #include "profile.h"
 
 /* One parameter of a cell: a key with exactly one value chosen. */
@@ -44,5 +46,12 @@ void cell_where(const struct cell *c, const char *section, const char *key, char
 bool cell_has_section(const struct cell *c, const char *section);
 /* "guests.count=8 guests.period=200us" for the axis params only (for display). */
 void cell_describe(const struct cell *c, char *buf, size_t len);
+
+/* The id of the whole grid: FNV-1a 64 over its cells in order (index, rep,
+ * id). Two profiles have the same grid id when they make the same cells in
+ * the same order, whatever their comments, key order or [run] name. */
+void grid_id(const struct grid *g, char out[17]);
+/* One line per cell, "INDEX ID rREP AXIS=VALUE ...": what --dry-run prints. */
+void grid_print(const struct grid *g, FILE *f);
 
 #endif

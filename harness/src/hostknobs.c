@@ -18,6 +18,7 @@
 
 #include "hostknobs.h"
 #include "lockmap.h"
+#include "runlock.h"
 
 #define KEEP "-1"
 
@@ -74,9 +75,8 @@ const char *hostknobs_sysroot(void)
 const char *hostknobs_restore_path(void)
 {
 	static char path[PATH_MAX];
-	const char *dir = getenv("LOCKMAP_STATE_DIR");
 
-	snprintf(path, sizeof(path), "%s/knobs.restore", dir && *dir ? dir : "/run/lockmap");
+	snprintf(path, sizeof(path), "%s/knobs.restore", lm_state_dir());
 	return path;
 }
 

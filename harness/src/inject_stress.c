@@ -12,6 +12,7 @@
 #include "inject.h"
 #include "lockmap.h"
 #include "spawn.h"
+#include "text.h"
 
 /* The stressors a profile may name: those that load what delays a host's
  * timers (cpu, caches and memory bandwidth, scheduler and context switches,
@@ -372,9 +373,9 @@ static void stress_describe(struct inject_ctx *ic, json_t *out)
 	}
 	argv = json_array();
 	for (int i = 0; i < st->argc; i++)
-		json_array_append_new(argv, json_string(st->argv[i]));
+		json_array_append_new(argv, text_json(st->argv[i]));
 	json_object_set_new(out, "argv", argv);
-	json_object_set_new(out, "log", json_string(st->log));
+	json_object_set_new(out, "log", text_json(st->log));
 	json_object_set_new(out, "pid", json_integer(st->pgid));
 	if (st->exited) {
 		if (WIFEXITED(st->status))

@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "inject.h"
 #include "lockmap.h"
+#include "text.h"
 
 static const struct pspec throttle_keys[] = {
 	{ "quota", PT_DURATION, 0, 10 * NSEC_PER_SEC, "0", NULL,
@@ -111,14 +112,14 @@ static int throttle_validate(const struct cell *c, const char *section, char *er
 	return -EINVAL;
 }
 
-/* Make lockmap-<cell id> with the limit and move every guest's VMM into it. */
+/* Make lockmap-<run id>-<cell id> with the limit and move every guest's VMM into it. */
 static int throttle_start(struct inject_ctx *ic)
 {
 	const struct cell *c = ic->cell->cell;
 	struct cell_ctx *ctx = ic->cell;
 	struct throttle_state *st;
 	struct cgroup_cpu cpu;
-	char name[64];
+	char name[NAME_MAX + 1];
 	int rc;
 
 	st = calloc(1, sizeof(*st) + ctx->nguests * sizeof(st->g[0]));
@@ -137,7 +138,8 @@ static int throttle_start(struct inject_ctx *ic)
 		rc = -ENOTSUP;
 		goto fail;
 	}
-	snprintf(name, sizeof(name), "lockmap-%s", c->id);
+	/* The run id too: two runs of one profile share cell ids. */
+	snprintf(name, sizeof(name), "lockmap-%s-%s", ctx->run_id, c->id);
 	rc = cgroup_create(&cpu, name, &st->cg, st->error, sizeof(st->error));
 	if (rc)
 		goto fail;
@@ -201,7 +203,7 @@ static void throttle_describe(struct inject_ctx *ic, json_t *out)
 				    json_integer((json_int_t)st->stat.throttled_us));
 	}
 	if (st->error[0])
-		json_object_set_new(out, "error", json_string(st->error));
+		json_object_set_new(out, "error", text_json(st->error));
 }
 
 const struct injector_ops inject_throttle_ops = {

@@ -2,8 +2,10 @@
 /* journal.jsonl: one JSON object a line, append-only; resume and reports read it.
  * Record types written from several places have their builder here. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cell.h"
@@ -12,24 +14,92 @@
 #include "journal.h"
 #include "lockmap.h"
 #include "outcome.h"
+#include "text.h"
 
 struct journal {
 	int fd;
 };
 
+/* How much of a torn last line its journal_repair record quotes. */
+#define JOURNAL_FRAGMENT_QUOTE 256
+
+/* Offset just past the last '\n' in the first size bytes of fd; 0 if none. */
+static int journal_line_end(int fd, off_t size, off_t *end)
+{
+	char buf[4096];
+	off_t pos = size;
+
+	while (pos > 0) {
+		size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		ssize_t got = pread(fd, buf, n, pos - (off_t)n);
+
+		if (got != (ssize_t)n)
+			return got < 0 ? -errno : -EIO;
+		pos -= (off_t)n;
+		for (size_t i = n; i-- > 0;) {
+			if (buf[i] == '\n') {
+				*end = pos + (off_t)i + 1;
+				return 0;
+			}
+		}
+	}
+	*end = 0;
+	return 0;
+}
+
+int journal_repair(struct journal *j)
+{
+	char frag[JOURNAL_FRAGMENT_QUOTE];
+	struct stat st;
+	off_t end, dropped;
+	ssize_t got;
+	json_t *rec;
+	int rc;
+
+	if (fstat(j->fd, &st) < 0)
+		return -errno;
+	rc = journal_line_end(j->fd, st.st_size, &end);
+	if (rc || end == st.st_size)
+		return rc;
+	dropped = st.st_size - end;
+	got = pread(j->fd, frag, dropped < (off_t)sizeof(frag) ? (size_t)dropped : sizeof(frag),
+		    end);
+	if (got < 0)
+		return -errno;
+	if (ftruncate(j->fd, end) < 0)
+		return -errno;
+	rec = json_object();
+	json_object_set_new(rec, "type", json_string("journal_repair"));
+	json_object_set_new(rec, "offset", json_integer((json_int_t)end));
+	json_object_set_new(rec, "dropped_bytes", json_integer((json_int_t)dropped));
+	json_object_set_new(rec, "fragment", text_jsonn(frag, (size_t)got));
+	json_object_set_new(rec, "fragment_complete", json_boolean(got == dropped));
+	rc = journal_append(j, rec, true);
+	return rc ? rc : dropped > INT_MAX ? INT_MAX : (int)dropped;
+}
+
 int journal_open(const char *path, struct journal **out)
 {
 	struct journal *j = calloc(1, sizeof(*j));
+	int rc;
 
 	if (!j)
 		return -ENOMEM;
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Read and write: a torn last line is found and cut off here. */
+	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (j->fd < 0) {
-		int e = -errno;
-
+		rc = -errno;
 		free(j);
-		return e;
+		return rc;
 	}
+	rc = journal_repair(j);
+	if (rc < 0) {
+		journal_close(j);
+		return rc;
+	}
+	if (rc > 0)
+		lm_warn("%s: its last line was torn (%d bytes with no newline, written by a lockmap killed mid-record): cut off; a journal_repair record quotes them",
+			path, rc);
 	*out = j;
 	return 0;
 }
@@ -122,8 +192,11 @@ json_t *journal_cell_end(const struct cell *c, const struct cell_result *res,
 	json_object_set_new(rec, "index", json_integer((json_int_t)c->index));
 	json_object_set_new(rec, "rep", json_integer(c->rep));
 	json_object_set_new(rec, "outcome", json_string(outcome_name(res->outcome)));
-	json_object_set_new(rec, "error", res->error[0] ? json_string(res->error) : json_null());
+	json_object_set_new(rec, "error", res->error[0] ? text_json(res->error) : json_null());
+	json_object_set_new(rec, "error_cause", !res->error[0] ? json_null() :
+			    json_string(res->lockmap_error ? "lockmap" : "cell"));
 	json_object_set_new(rec, "interrupted", json_boolean(res->interrupted));
+	json_object_set_new(rec, "signal", res->signal ? json_integer(res->signal) : json_null());
 	json_object_set_new(rec, "seconds", json_integer(res->seconds));
 	json_object_set_new(rec, "events", ev);
 	json_object_set_new(rec, "injectors", journal_or_null(x->injectors));

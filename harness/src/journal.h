@@ -11,7 +11,15 @@ struct cell;
 struct cell_result;
 
 struct journal;
+/* Open (create) a journal to append to. A last line without its newline (a
+ * lockmap killed mid-record) is cut off and a journal_repair record appended
+ * (journal_repair), so the next record does not glue onto the fragment. */
 int journal_open(const char *path, struct journal **out);
+/* Cut off a torn last line and journal it: {"type":"journal_repair",
+ * "offset", "dropped_bytes", "fragment" (its first 256 bytes, as valid
+ * UTF-8), "fragment_complete"}. Returns the bytes dropped (0: the journal
+ * ended with a whole line), or -errno. */
+int journal_repair(struct journal *j);
 /* Append rec (adds "ts", wall-clock seconds); steals the reference. */
 int journal_append(struct journal *j, json_t *rec, bool sync);
 void journal_close(struct journal *j);

@@ -19,6 +19,7 @@
 #include "lockmap.h"
 #include "precheck.h"
 #include "profile.h"
+#include "runlock.h"
 #include "spawn.h"
 
 /* Deaths of the lab host while no cell ran (between cells, while the inner
@@ -295,28 +296,32 @@ static void lab_free(struct lab *L)
 	profile_free(L->prof);
 }
 
-/* Everything lab_run needs before it can make the run directory: the grid,
- * QEMU, the kernel image, the accelerator, the limits, the signal handlers.
- * Returns 0 or the exit code. */
-static int lab_prepare(struct lab *L, const char *kernel)
+/* The grid, the profile's checks and the cpus it names against the lab
+ * host's, before anything is locked, built or booted (-n too); the inner run
+ * checks the rest inside. Returns 0 or the exit code. */
+static int lab_check(struct lab *L)
 {
 	struct host_facts hf;
-	char err[1024], qemu[PATH_MAX];
-	int rc;
+	int rc = grid_build(L->prof, &L->grid);
 
-	rc = grid_build(L->prof, &L->grid);
 	if (rc) {
 		lm_err("%s: cannot build the grid: %s", L->prof->path, strerror(-rc));
 		return EXIT_USAGE;
 	}
 	L->cpus = L->o->cpus > 0 ? L->o->cpus : 2;
 	L->mem_mb = L->o->mem_mb > 0 ? L->o->mem_mb : 2048;
-	/* The profile, and the cpus it names against the lab host's, before
-	 * anything is built or booted; the inner run checks the rest inside. */
 	host_facts_lab(&hf, L->cpus);
-	rc = precheck_all(&L->grid, &hf);
-	if (rc)
-		return rc;
+	return precheck_all(&L->grid, &hf);
+}
+
+/* Everything else lab_run needs before it can make the run directory: QEMU,
+ * the kernel image, the accelerator, the limits, the signal handlers. Returns
+ * 0 or the exit code. */
+static int lab_prepare(struct lab *L, const char *kernel)
+{
+	char err[1024], qemu[PATH_MAX];
+	int rc;
+
 	if (!spawn_which(QEMU_BIN, qemu, sizeof(qemu))) {
 		lm_err("lab: %s not found; install it: apt-get install qemu-system-x86", QEMU_BIN);
 		return EXIT_NOTREADY;
@@ -388,8 +393,10 @@ static int lab_finish(struct lab *L, int exit_code)
 	if (results_write_tables(&L->run) < 0)
 		lm_warn("cannot write cells.csv/junit.xml in %s", L->run.dir);
 	results_print_summary(&L->run);
-	if (lm_stop_requested)
+	if (lm_stop_requested) {
 		lm_info("interrupted by signal %d", lm_stop_requested);
+		return EXIT_SIGNAL_BASE + lm_stop_requested;
+	}
 	if (exit_code == EXIT_CLEAN && results_failed(&L->run))
 		exit_code = EXIT_FAILED;
 	return exit_code;
@@ -400,6 +407,7 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 {
 	static const struct lab_opts defaults = { 0 };
 	struct lab L = { .o = opts ? opts : &defaults, .con_fd = -1, .jr_fd = -1 };
+	struct runlock *lk = NULL;
 	char err[1024];
 	int exit_code;
 
@@ -407,11 +415,28 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
 	}
+	exit_code = lab_check(&L);
+	/* --dry-run: the cells, as `lockmap run -n` prints them. */
+	if (exit_code || L.o->dry_run) {
+		if (!exit_code)
+			grid_print(&L.grid, stdout);
+		lab_free(&L);
+		return exit_code;
+	}
+	/* One lab at a time, and never beside a run: both load the machine. */
+	if (runlock_take("lab", L.o->wait, &lk, err, sizeof(err)) < 0) {
+		lm_err("%s", err);
+		lab_free(&L);
+		return EXIT_NOTREADY;
+	}
 	exit_code = lab_prepare(&L, kernel);
 	if (!exit_code)
 		exit_code = lab_open_run(&L, results_base ? results_base : "results");
 	if (!exit_code)
+		runlock_describe(lk, L.run.id, profile_path);
+	if (!exit_code)
 		exit_code = lab_finish(&L, lab_cells(&L));
 	lab_free(&L);
+	runlock_release(lk);
 	return exit_code;
 }

@@ -6,6 +6,8 @@
 #ifndef LOCKMAP_LAB_H
 #define LOCKMAP_LAB_H
 
+#include <stdbool.h>
+
 /* Defaults, in seconds. A TCG lab host boots in 5-16 s here; the bound only
  * has to catch a kernel that never comes up. */
 #define LAB_BOOT_TIMEOUT_TCG 120
@@ -23,6 +25,8 @@ struct lab_opts {
 	int hang_timeout_s;	/* 0: the profile's [run] hang_timeout */
 	int cpus;		/* lab host vCPUs; 0: 2 */
 	int mem_mb;		/* lab host memory; 0: 2048 */
+	bool wait;		/* wait while another lockmap holds this host */
+	bool dry_run;		/* print the cells, boot nothing */
 };
 
 /* Run every cell of the profile at profile_path in a lab host booted from

@@ -9,6 +9,7 @@
 
 #include "lab_int.h"
 #include "lockmap.h"
+#include "text.h"
 
 /* A report keeps printing for a moment after its first line: it is flushed
  * once the console has been quiet this long. */
@@ -43,7 +44,7 @@ json_t *lab_console_tail_json(const struct lab *L)
 	json_t *a = json_array();
 
 	for (int i = 0; i < L->ntail; i++)
-		json_array_append_new(a, json_string(L->tail[i]));
+		json_array_append_new(a, text_json(L->tail[i]));
 	return a;
 }
 

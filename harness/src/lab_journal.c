@@ -13,6 +13,7 @@
 #include "lab_int.h"
 #include "lockmap.h"
 #include "spawn.h"
+#include "text.h"
 
 static const char *const lab_end_names[] = {
 	[LAB_END_INNER] = "inner_exit", [LAB_END_PANIC] = "panic",
@@ -124,7 +125,7 @@ void lab_journal_boot(struct lab *L, const struct lab_boot *b, const struct spaw
 	json_t *rec = json_object(), *argv = json_array();
 
 	for (int i = 0; i < a->n; i++)
-		json_array_append_new(argv, json_string(a->v[i]));
+		json_array_append_new(argv, text_json(a->v[i]));
 	json_object_set_new(rec, "type", json_string("lab_boot"));
 	json_object_set_new(rec, "boot", json_integer(b->n));
 	json_object_set_new(rec, "kernel", json_string(L->li.kernel));
@@ -139,6 +140,13 @@ void lab_journal_down(struct lab *L, const struct lab_boot *b, enum lab_end end)
 {
 	json_t *rec = json_object();
 
+	/* A lab host that died while its lockmap wrote a record left a torn last
+	 * line: cut it off before ours goes after it (QEMU is stopped, nothing
+	 * else writes now), and drop what the reader holds of it. */
+	if (journal_repair(L->run.journal) > 0) {
+		L->jr_len = 0;
+		(void)lseek(L->jr_fd, 0, SEEK_END);
+	}
 	json_object_set_new(rec, "type", json_string("lab_down"));
 	json_object_set_new(rec, "boot", json_integer(b->n));
 	json_object_set_new(rec, "end", json_string(lab_end_names[end]));
@@ -148,11 +156,11 @@ void lab_journal_down(struct lab *L, const struct lab_boot *b, enum lab_end end)
 	if (b->inner_done)
 		json_object_set_new(rec, "inner_exit", json_integer(b->inner_rc));
 	if (b->panic_how[0])
-		json_object_set_new(rec, "panic", json_string(b->panic_how));
+		json_object_set_new(rec, "panic", text_json(b->panic_how));
 	if (b->fatal[0])
-		json_object_set_new(rec, "init", json_string(b->fatal));
+		json_object_set_new(rec, "init", text_json(b->fatal));
 	if (b->vm_status[0])
-		json_object_set_new(rec, "qemu_status", json_string(b->vm_status));
+		json_object_set_new(rec, "qemu_status", text_json(b->vm_status));
 	if (b->hang_cpus)
 		json_object_set_new(rec, "hang_cpus", json_incref(b->hang_cpus));
 	(void)journal_append(L->run.journal, rec, true);
@@ -186,7 +194,7 @@ void lab_journal_cell_died(struct lab *L, struct lab_boot *b, enum outcome o, co
 void lab_journal_error_rest(struct lab *L, const char *why)
 {
 	for (size_t i = 0; i < L->grid.ncells; i++) {
-		struct cell_result res = { .outcome = OUT_ERROR };
+		struct cell_result res = { .outcome = OUT_ERROR, .lockmap_error = true };
 		struct journal_cell_end_info x = { .source = "lab" };
 
 		if (L->run.done[i])

@@ -20,6 +20,7 @@
 #include "payload.h"
 #include "qmp.h"
 #include "spawn.h"
+#include "text.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
 #define QMP_CMD_MS 2000
@@ -555,9 +556,9 @@ static void qemu_describe(struct cell_ctx *ctx, json_t *out)
 		json_t *argv = json_array();
 
 		if (qg0->version[0])
-			json_object_set_new(out, "qemu_version", json_string(qg0->version));
+			json_object_set_new(out, "qemu_version", text_json(qg0->version));
 		for (int i = 0; i < qg0->argv.n; i++)
-			json_array_append_new(argv, json_string(qg0->argv.v[i]));
+			json_array_append_new(argv, text_json(qg0->argv.v[i]));
 		json_object_set_new(out, "argv", argv);
 	}
 	json_object_set_new(out, "pin_policy",

@@ -22,7 +22,24 @@ enum {
 	EXIT_USAGE = 2,		/* usage or profile error */
 	EXIT_NOTREADY = 3,	/* environment not ready */
 	EXIT_BISECT_SKIP = 125,
+	/* Stopped by a signal before its end: 128 + the signal, as a shell reports
+	 * it (130 SIGINT, 143 SIGTERM, 129 SIGHUP); `git bisect run` stops at it. */
+	EXIT_SIGNAL_BASE = 128,
 };
+
+/* The exit codes of `run` and `lab`, for their --help and the README. */
+#define LOCKMAP_RUN_EXIT_HELP \
+	"Exit codes:\n" \
+	"  0    every cell ran; none reached an [expect] fail_on outcome\n" \
+	"  1    some cell reached a fail_on outcome\n" \
+	"  2    usage or profile error (file:line and key), a results path that is\n" \
+	"       no directory, a --run-dir that is not this profile's run, a kernel\n" \
+	"       image that is no kernel: nothing was started\n" \
+	"  3    this host lacks something the run needs, or another lockmap holds\n" \
+	"       it (it says what and how to get it)\n" \
+	"  130  interrupted by SIGINT (143 SIGTERM, 129 SIGHUP): the cells that\n" \
+	"       ended are kept, the interrupted one is a skipped testcase in\n" \
+	"       junit.xml; `lockmap run --run-dir DIR PROFILE` runs the rest\n"
 
 /* Log verbosity: 0 quiet, 1 normal, 2 debug (-v). */
 extern int lm_verbose;

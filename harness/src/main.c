@@ -29,7 +29,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\n`lockmap VERB --help` describes each verb. Exit codes: 0 clean, 1 a cell\n"
-		   "reached a fail_on outcome, 2 usage or profile error, 3 host not ready.\n");
+		   "reached a fail_on outcome, 2 usage or profile error, 3 host not ready,\n"
+		   "130 interrupted by SIGINT (143 SIGTERM, 129 SIGHUP).\n");
 }
 
 int main(int argc, char **argv)

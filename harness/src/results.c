@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "lockmap.h"
 #include "results.h"
+#include "text.h"
 
 #ifndef LOCKMAP_VERSION
 #define LOCKMAP_VERSION "unknown"
@@ -58,7 +59,7 @@ static json_t *module_params(const char *mod)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (read_file_str(path, val, sizeof(val)) == 0)
-			json_object_set_new(o, e->d_name, json_string(val));
+			json_object_set_new(o, e->d_name, text_json(val));
 	}
 	closedir(d);
 	return o;
@@ -72,17 +73,17 @@ json_t *results_host_facts(void)
 	char buf[4096];
 
 	if (uname(&u) == 0) {
-		json_object_set_new(o, "hostname", json_string(u.nodename));
-		json_object_set_new(o, "kernel", json_string(u.release));
-		json_object_set_new(o, "kernel_version", json_string(u.version));
-		json_object_set_new(o, "machine", json_string(u.machine));
+		json_object_set_new(o, "hostname", text_json(u.nodename));
+		json_object_set_new(o, "kernel", text_json(u.release));
+		json_object_set_new(o, "kernel_version", text_json(u.version));
+		json_object_set_new(o, "machine", text_json(u.machine));
 	}
 	if (read_file_str("/proc/cmdline", buf, sizeof(buf)) == 0)
-		json_object_set_new(o, "cmdline", json_string(buf));
+		json_object_set_new(o, "cmdline", text_json(buf));
 	cpuinfo_field("model name", buf, sizeof(buf));
-	json_object_set_new(o, "cpu_model", json_string(buf));
+	json_object_set_new(o, "cpu_model", text_json(buf));
 	cpuinfo_field("microcode", buf, sizeof(buf));
-	json_object_set_new(o, "microcode", buf[0] ? json_string(buf) : json_null());
+	json_object_set_new(o, "microcode", buf[0] ? text_json(buf) : json_null());
 	json_object_set_new(o, "cpus", json_integer(cpus_online()));
 	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
 		json_t *p = module_params(mods[i]);
@@ -126,19 +127,86 @@ static void run_name(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
+int results_run_init(struct run *run, const struct profile *p, const struct grid *g)
+{
+	run->prof = p;
+	run->grid = g;
+	run->res = calloc(g->ncells ? g->ncells : 1, sizeof(*run->res));
+	run->done = calloc(g->ncells ? g->ncells : 1, sizeof(*run->done));
+	if (!run->res || !run->done)
+		return -ENOMEM;
+	run->fail_on = results_fail_on(p);
+	return 0;
+}
+
+int results_write_run_json(const struct run *run, json_t *extra)
+{
+	const struct profile *p = run->prof;
+	char gid[17], *tmp;
+	json_t *rj = json_object();
+	FILE *f;
+	int rc;
+
+	grid_id(run->grid, gid);
+	json_object_set_new(rj, "run_id", text_json(run->id));
+	json_object_set_new(rj, "lockmap_version", json_string(LOCKMAP_VERSION));
+	json_object_set_new(rj, "started", json_integer((json_int_t)time(NULL)));
+	json_object_set_new(rj, "host", results_host_facts());
+	json_object_set_new(rj, "profile_path", text_json(p->path ? p->path : ""));
+	json_object_set_new(rj, "profile", text_json(p->text ? p->text : ""));
+	json_object_set_new(rj, "cells", json_integer((json_int_t)run->grid->ncells));
+	json_object_set_new(rj, "grid_id", json_string(gid));
+	if (extra)
+		json_object_update(rj, extra);
+	/* Whole or not at all: --run-dir reads it to tell whose run this is. */
+	f = results_tmp_open(run->dir, "run.json", &tmp);
+	if (!f) {
+		rc = -errno;
+		free(tmp);
+	} else {
+		rc = json_dumpf(rj, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? -EIO : 0;
+		fputc('\n', f);
+		if (rc) {
+			fclose(f);
+			(void)unlink(tmp);
+			free(tmp);
+		} else {
+			rc = results_tmp_commit(f, run->dir, "run.json", tmp);
+		}
+	}
+	json_decref(rj);
+	return rc;
+}
+
+int results_dir_fill(struct run *run, bool new_run, json_t *extra)
+{
+	char *path = xasprintf("%s/cells", run->dir);
+	int rc = mkdir_p(path, 0755);
+
+	free(path);
+	if (!rc && new_run)
+		rc = results_write_run_json(run, extra);
+	if (rc)
+		return rc;
+	path = xasprintf("%s/journal.jsonl", run->dir);
+	rc = journal_open(path, &run->journal);
+	free(path);
+	return rc;
+}
+
 int results_create(const char *base, const struct profile *p, const struct grid *g,
 		   json_t *extra, struct run *run)
 {
 	const struct pkey *name = profile_key(p, "run", "name");
 	char stamp[32], nm[49], *path;
-	json_t *rj;
 	time_t t = time(NULL);
 	struct tm tm;
 	int rc;
 
 	memset(run, 0, sizeof(*run));
-	run->prof = p;
-	run->grid = g;
+	rc = results_run_init(run, p, g);
+	if (rc)
+		return rc;
 	run_name(name && name->nvals ? name->vals[0].text : "run", nm, sizeof(nm));
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
@@ -153,38 +221,7 @@ int results_create(const char *base, const struct profile *p, const struct grid 
 	}
 	run->dir = path;
 	run->base = strdup(base);
-	path = xasprintf("%s/cells", run->dir);
-	rc = mkdir_p(path, 0755);
-	free(path);
-	if (rc)
-		return rc;
-
-	run->res = calloc(g->ncells ? g->ncells : 1, sizeof(*run->res));
-	run->done = calloc(g->ncells ? g->ncells : 1, sizeof(*run->done));
-	if (!run->res || !run->done)
-		return -ENOMEM;
-	run->fail_on = results_fail_on(p);
-
-	rj = json_object();
-	json_object_set_new(rj, "run_id", json_string(run->id));
-	json_object_set_new(rj, "lockmap_version", json_string(LOCKMAP_VERSION));
-	json_object_set_new(rj, "started", json_integer((json_int_t)t));
-	json_object_set_new(rj, "host", results_host_facts());
-	json_object_set_new(rj, "profile_path", json_string(p->path ? p->path : ""));
-	json_object_set_new(rj, "profile", json_string(p->text ? p->text : ""));
-	json_object_set_new(rj, "cells", json_integer((json_int_t)g->ncells));
-	if (extra)
-		json_object_update(rj, extra);
-	path = xasprintf("%s/run.json", run->dir);
-	rc = json_dump_file(rj, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? -EIO : 0;
-	free(path);
-	json_decref(rj);
-	if (rc)
-		return rc;
-
-	path = xasprintf("%s/journal.jsonl", run->dir);
-	rc = journal_open(path, &run->journal);
-	free(path);
+	rc = results_dir_fill(run, true, extra);
 	if (rc)
 		return rc;
 	rc = results_link_latest(base, run->id);
@@ -198,172 +235,6 @@ char *results_cell_dir(const struct run *run, const struct cell *c)
 	if (c->rep)
 		return xasprintf("%s/cells/%s-r%d", run->dir, c->id, c->rep);
 	return xasprintf("%s/cells/%s", run->dir, c->id);
-}
-
-/* CSV field: quoted when it holds a comma, quote or newline. */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
-
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, f);
-		}
-	}
-}
-
-/* Write path atomically through a temporary file. */
-static FILE *tmp_open(const char *dir, const char *name, char **tmp)
-{
-	*tmp = xasprintf("%s/.%s.tmp", dir, name);
-	return fopen(*tmp, "we");
-}
-
-static int tmp_commit(FILE *f, const char *dir, const char *name, char *tmp)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	int rc = 0;
-
-	if (fflush(f) || fsync(fileno(f)) < 0)
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	free(tmp);
-	free(path);
-	return rc;
-}
-
-static int results_write_csv(const struct run *run)
-{
-	const struct grid *g = run->grid;
-	char *tmp, num[64];
-	FILE *f = tmp_open(run->dir, "cells.csv", &tmp);
-
-	if (!f) {
-		free(tmp);
-		return -errno;
-	}
-	fputs("index,rep,cell_id,", f);
-	for (size_t a = 0; a < g->naxes; a++)
-		fprintf(f, "%s.%s,", g->axes[a]->section, g->axes[a]->key);
-	fputs("outcome,seconds,guests_died,ticks,expected,lost,worst_loss_pct,late,maxgap_us", f);
-	fputs(",probe_calls_per_s,probe_max_chain,probe_max_lag_us", f);
-	for (int k = 0; k < EV__COUNT; k++)
-		fprintf(f, ",%s", event_kind_name((enum event_kind)k));
-	fputs(",error\n", f);
-	for (size_t i = 0; i < g->ncells; i++) {
-		const struct cell *c = &g->cells[i];
-		const struct cell_result *r = &run->res[i];
-
-		if (!run->done[i])
-			continue;
-		fprintf(f, "%zu,%d,%s,", c->index, c->rep, c->id);
-		for (size_t a = 0; a < g->naxes; a++)
-			csv_field(f, cell_val(c, g->axes[a]->section, g->axes[a]->key)->text, false);
-		fprintf(f, "%s,%lld,%d,%llu,%llu,%llu,", outcome_name(r->outcome),
-			(long long)r->seconds, r->guests_died, (unsigned long long)r->ticks,
-			(unsigned long long)r->expected, (unsigned long long)r->lost);
-		snprintf(num, sizeof(num), "%.2f", r->worst_loss_bp / 100.0);
-		fprintf(f, "%s,%llu,%llu", num, (unsigned long long)r->late,
-			(unsigned long long)r->maxgap_us);
-		if (r->probe.ran)
-			fprintf(f, ",%.0f,%llu,%llu", r->probe.calls_per_s,
-				(unsigned long long)r->probe.max_chain,
-				(unsigned long long)r->probe.max_lag_us);
-		else
-			fputs(",,,", f);
-		for (int k = 0; k < EV__COUNT; k++)
-			fprintf(f, ",%u", r->nevents[k]);
-		fputc(',', f);
-		csv_field(f, r->error, true);
-	}
-	return tmp_commit(f, run->dir, "cells.csv", tmp);
-}
-
-static int results_write_junit(const struct run *run)
-{
-	const struct grid *g = run->grid;
-	unsigned tests = 0, failures = 0, errors = 0, skipped = 0;
-	int64_t total = 0;
-	char *tmp, desc[1024];
-	FILE *f;
-
-	for (size_t i = 0; i < g->ncells; i++) {
-		if (!run->done[i])
-			continue;
-		tests++;
-		total += run->res[i].seconds;
-		if (run->res[i].outcome == OUT_ERROR)
-			errors++;
-		else if (run->res[i].outcome == OUT_SKIPPED)
-			skipped++;
-		else if (run->fail_on & (1u << run->res[i].outcome))
-			failures++;
-	}
-	f = tmp_open(run->dir, "junit.xml", &tmp);
-	if (!f) {
-		free(tmp);
-		return -errno;
-	}
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	fprintf(f, "<testsuite name=\"lockmap.");
-	xml_escape(f, run->id);
-	fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%lld\">\n",
-		tests, failures, errors, skipped, (long long)total);
-	for (size_t i = 0; i < g->ncells; i++) {
-		const struct cell *c = &g->cells[i];
-		const struct cell_result *r = &run->res[i];
-
-		if (!run->done[i])
-			continue;
-		cell_describe(c, desc, sizeof(desc));
-		fprintf(f, "  <testcase classname=\"lockmap.cell\" name=\"%s r%d ", c->id, c->rep);
-		xml_escape(f, desc);
-		fprintf(f, "\" time=\"%lld\">", (long long)r->seconds);
-		if (r->outcome == OUT_ERROR) {
-			fprintf(f, "<error message=\"");
-			xml_escape(f, r->error);
-			fprintf(f, "\"/>");
-		} else if (r->outcome == OUT_SKIPPED) {
-			fprintf(f, "<skipped/>");
-		} else if (run->fail_on & (1u << r->outcome)) {
-			fprintf(f, "<failure message=\"outcome %s\"/>", outcome_name(r->outcome));
-		}
-		fprintf(f, "<system-out>outcome=%s</system-out></testcase>\n",
-			outcome_name(r->outcome));
-	}
-	fprintf(f, "</testsuite>\n");
-	return tmp_commit(f, run->dir, "junit.xml", tmp);
-}
-
-int results_write_tables(const struct run *run)
-{
-	int rc = results_write_csv(run);
-	int rc2 = results_write_junit(run);
-
-	return rc ? rc : rc2;
 }
 
 void results_close(struct run *run)
@@ -384,8 +255,9 @@ struct load_ctx {
 	unsigned loaded;
 };
 
-/* A cell_end of this grid (same index and id) marks that cell done; an
- * interrupted cell is not done: a resumed run runs it again. */
+/* A cell_end of this grid (same index and id) marks that cell done. An
+ * interrupted cell is not done, nor one that ended in an error of lockmap's
+ * own machinery (its set-up failed): a resumed run runs them again. */
 static int results_load_record(json_t *rec, void *arg)
 {
 	struct load_ctx *lc = arg;
@@ -398,7 +270,8 @@ static int results_load_record(json_t *rec, void *arg)
 	if (!type || strcmp(type, "cell_end") || !id || idx < 0 ||
 	    (size_t)idx >= run->grid->ncells || strcmp(run->grid->cells[idx].id, id))
 		return 0;
-	if (cell_result_from_json(rec, &res) < 0 || res.interrupted) {
+	if (cell_result_from_json(rec, &res) < 0 || res.interrupted ||
+	    (res.outcome == OUT_ERROR && res.lockmap_error)) {
 		run->done[idx] = false;
 		return 0;
 	}
@@ -439,42 +312,6 @@ static uint32_t results_fail_on(const struct profile *p)
 	return mask;
 }
 
-int results_open(const char *dir, const struct profile *p, const struct grid *g, struct run *run)
-{
-	const char *slash;
-	char *path;
-	int rc;
-
-	memset(run, 0, sizeof(*run));
-	run->prof = p;
-	run->grid = g;
-	/* results/latest names the run by its real directory. */
-	run->dir = realpath(dir, NULL);
-	if (!run->dir)
-		return -errno;
-	dir = run->dir;
-	slash = strrchr(dir, '/');
-	snprintf(run->id, sizeof(run->id), "%s", slash ? slash + 1 : dir);
-	run->base = slash ? strndup(dir, (size_t)(slash - dir)) : strdup(".");
-	run->res = calloc(g->ncells ? g->ncells : 1, sizeof(*run->res));
-	run->done = calloc(g->ncells ? g->ncells : 1, sizeof(*run->done));
-	if (!run->dir || !run->base || !run->res || !run->done)
-		return -ENOMEM;
-	run->fail_on = results_fail_on(p);
-	path = xasprintf("%s/cells", dir);
-	rc = mkdir_p(path, 0755);
-	free(path);
-	if (rc)
-		return rc;
-	rc = results_load_journal(run);
-	if (rc < 0)
-		return rc;
-	path = xasprintf("%s/journal.jsonl", dir);
-	rc = journal_open(path, &run->journal);
-	free(path);
-	return rc;
-}
-
 void results_print_cell(const struct run *run, size_t i)
 {
 	const struct cell *c = &run->grid->cells[i];
@@ -496,20 +333,29 @@ void results_print_cell(const struct run *run, size_t i)
 		printf("      apic_timer_fn: %.0f calls/s, longest chain %llu in one hrtimer interrupt, "
 		       "largest lag %llu us\n", r->probe.calls_per_s,
 		       (unsigned long long)r->probe.max_chain, (unsigned long long)r->probe.max_lag_us);
-	if (r->error[0])
-		printf("      %s\n", r->error);
+	if (r->error[0]) {
+		/* It quotes kernel lines and VMM messages: no escape sequence of
+		 * theirs reaches the terminal. */
+		char *err = text_clean(r->error, strlen(r->error), TEXT_PRINTABLE);
+
+		printf("      %s\n", err ? err : "(out of memory)");
+		free(err);
+	}
 	fflush(stdout);
 }
 
 void results_print_summary(const struct run *run)
 {
-	unsigned counts[OUT__COUNT] = { 0 };
+	unsigned counts[OUT__COUNT] = { 0 }, interrupted = 0;
 	size_t done = 0;
 
 	for (size_t i = 0; i < run->grid->ncells; i++) {
 		if (!run->done[i])
 			continue;
-		counts[run->res[i].outcome]++;
+		if (results_cell_interrupted(&run->res[i]))
+			interrupted++;
+		else
+			counts[run->res[i].outcome]++;
 		done++;
 	}
 	printf("\nrun %s: %zu of %zu cells\n", run->id, done, run->grid->ncells);
@@ -518,13 +364,16 @@ void results_print_summary(const struct run *run)
 		if (counts[o])
 			printf("  %-12s %6u  %s\n", outcome_name((enum outcome)o), counts[o],
 			       run->fail_on & (1u << o) ? "yes" : "no");
+	if (interrupted)
+		printf("  %-12s %6u  %s\n", "interrupted", interrupted, "no (it runs on resume)");
 	printf("results: %s\n", run->dir);
 }
 
 bool results_failed(const struct run *run)
 {
 	for (size_t i = 0; i < run->grid->ncells; i++)
-		if (run->done[i] && (run->fail_on & (1u << run->res[i].outcome)))
+		if (run->done[i] && !results_cell_interrupted(&run->res[i]) &&
+		    (run->fail_on & (1u << run->res[i].outcome)))
 			return true;
 	return false;
 }

@@ -5,6 +5,7 @@
 #define LOCKMAP_RESULTS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include "cell.h"
@@ -30,15 +31,43 @@ char *results_cell_dir(const struct run *run, const struct cell *c);
 /* Rewrite cells.csv and junit.xml from the cells done so far. */
 int results_write_tables(const struct run *run);
 void results_close(struct run *run);
-/* Open an existing run directory (resume, lab inner run): cells with a
- * cell_end in its journal are marked done; the journal is reopened to append. */
-int results_open(const char *dir, const struct profile *p, const struct grid *g, struct run *run);
+/* `run --run-dir DIR`: DIR must be an empty directory (a new run: run.json is
+ * written there) or the directory of a run of the same grid as g (same cells
+ * in the same order, grid_id(); comments, key order and [run] name may
+ * differ). Cells with a cell_end in its journal are marked done; the journal
+ * is reopened to append (a torn last line repaired). Anything else is
+ * refused with -EINVAL and why says what and how to fix it, before anything
+ * in DIR is changed (exit 2); other errors are -errno. */
+int results_open(const char *dir, const struct profile *p, const struct grid *g,
+		 struct run *run, char *why, size_t len);
+/* The checks of results_open alone, changing nothing: 0 when DIR would be
+ * opened, -EINVAL with why when it would be refused. */
+int results_dir_check(const char *dir, const struct profile *p, const struct grid *g,
+		      char *why, size_t len);
+/* Is base fit to hold runs (-o): not empty, a directory or not there yet?
+ * -EINVAL with why when not. */
+int results_base_check(const char *base, char *why, size_t len);
+/* Allocate the results of g's cells in run, and its fail_on mask. */
+int results_run_init(struct run *run, const struct profile *p, const struct grid *g);
+/* Make run->dir/cells, write run.json when new_run, open the journal (a torn
+ * last line repaired). */
+int results_dir_fill(struct run *run, bool new_run, json_t *extra);
+/* run.json of run (host facts, the profile and its grid_id, extra's keys),
+ * written whole or not at all. */
+int results_write_run_json(const struct run *run, json_t *extra);
+/* Write DIR/NAME atomically: results_tmp_open gives a temporary file,
+ * results_tmp_commit syncs it and renames it to NAME (and frees tmp). */
+FILE *results_tmp_open(const char *dir, const char *name, char **tmp);
+int results_tmp_commit(FILE *f, const char *dir, const char *name, char *tmp);
 /* Fill run->res/run->done from the journal; returns the number of cells done. */
 int results_load_journal(struct run *run);
 /* One line per finished cell, and the summary table, on stdout. */
 void results_print_cell(const struct run *run, size_t i);
 void results_print_summary(const struct run *run);
-/* Did a done cell reach a fail_on outcome? */
+/* Was the cell ended by a signal (not by what it tested)? It is skipped, not
+ * an error of the run; a lockup it showed before the signal still counts. */
+bool results_cell_interrupted(const struct cell_result *r);
+/* Did a done cell reach a fail_on outcome (interrupted cells do not)? */
 bool results_failed(const struct run *run);
 /* Facts about this host for run.json: kernel, cmdline, CPU, microcode, kvm params. */
 json_t *results_host_facts(void);

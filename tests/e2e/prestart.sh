@@ -4,8 +4,8 @@
 # `lockmap run -n` and `lockmap run` exit 2 for a mistake in the profile and 3
 # for what this host lacks, name file:line and the key, and make no run
 # directory: no guest booted, nothing journaled, no knob touched. `lockmap lab`
-# makes the profile checks, and the cpus against the lab host's, before it
-# builds or boots anything. Prints TAP lines. LOCKMAP_BIN runs another build
+# (and `lab -n`, `run -n` of a target = lab profile) makes the profile checks,
+# and the cpus against the lab host's, before it locks, builds or boots anything. Prints TAP lines. LOCKMAP_BIN runs another build
 # (an older lockmap, to see each case fail there).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -134,4 +134,16 @@ show "$tmp/out"
 check "lab pin = 3 with --cpus 2: exits 3 (got $rc), the lab host's cpus named" \
   "[ $rc -eq 3 ] && grep -qF '$tmp/lab-pin.profile:8: [guests] pin: cpu 3 is not a cpu of the lab host' '$tmp/out'"
 check "lab pin: made no run directory" "[ ! -e '$tmp/res-lab-pin' ]"
+# -n makes the same checks: `lab -n`, and `run -n` of a target = lab profile.
+"$lm" lab -n "$tmp/quota.profile" >"$tmp/out" 2>&1
+rc=$?
+show "$tmp/out"
+check "lab -n quota: exits 2 (got $rc) naming quota.profile:9 and the key" \
+  "[ $rc -eq 2 ] && grep -qF '$tmp/quota.profile:9: [inject.throttle] quota: ' '$tmp/out'"
+sed '1a target = lab' "$tmp/lab-pin.profile" >"$tmp/lab-target.profile"
+"$lm" run -n "$tmp/lab-target.profile" >"$tmp/out" 2>&1
+rc=$?
+show "$tmp/out"
+check "run -n of a target = lab profile with pin = 3: exits 3 (got $rc), the lab host's cpus named" \
+  "[ $rc -eq 3 ] && grep -qF '$tmp/lab-target.profile:9: [guests] pin: cpu 3 is not a cpu of the lab host' '$tmp/out'"
 exit 0

@@ -46,6 +46,7 @@ static struct fixture *fixture_new(const char *text)
 	assert_int_equal(grid_build(fx->prof, &fx->grid), 0);
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/lockmap-test-inj-XXXXXX");
 	assert_non_null(mkdtemp(fx->dir));
+	fx->ctx.run_id = "test-run";
 	fx->ctx.cell = &fx->grid.cells[0];
 	fx->ctx.dir = fx->dir;
 	fx->ctx.accel = "tcg";
@@ -275,7 +276,7 @@ static void test_throttle_live(void **state)
 		assert_int_equal(cgroup_of_task(fx->guests[i].pid, 0, version, from[i],
 						sizeof(from[i])), 0);
 	assert_int_equal(ic.ops->start(&ic), 0);
-	snprintf(want, sizeof(want), "/lockmap-%s", fx->ctx.cell->id);
+	snprintf(want, sizeof(want), "/lockmap-test-run-%s", fx->ctx.cell->id);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(cgroup_of_task(fx->guests[i].pid, 0, version, now, sizeof(now)), 0);
 		assert_string_equal(now, want);
@@ -398,7 +399,7 @@ static void test_pause_qemu(void **state)
 		assert_int_equal(cgroup_cpu_find(NULL, &cpu), 0);
 		ic = ic_for(fx, "throttle");
 		assert_int_equal(ic.ops->start(&ic), 0);
-		snprintf(want, sizeof(want), "/lockmap-%s", fx->ctx.cell->id);
+		snprintf(want, sizeof(want), "/lockmap-test-run-%s", fx->ctx.cell->id);
 		snprintf(tp, sizeof(tp), "/proc/%d/task", (int)fx->guests[1].pid);
 		dir = opendir(tp);
 		assert_non_null(dir);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* journal.jsonl: records append as single lines, read back in order, and a torn
- * last line (a crash mid-write) is skipped rather than failing the reader. A
- * cell_end has the same keys whoever writes it. */
+/* journal.jsonl: records append as single lines, read back in order; a torn
+ * last line (a crash mid-write) is skipped by the reader and cut off, with a
+ * journal_repair record, by the next open. A cell_end has the same keys
+ * whoever writes it. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "journal.h"
 #include "lockmap.h"
 #include "outcome.h"
+#include "text.h"
 
 static char path[256];
 
@@ -114,19 +116,27 @@ static void test_reopen_appends(void **state)
 	assert_int_equal(s.idx[1], 1);
 }
 
-static void test_torn_tail_skipped(void **state)
+/* A journal of one cell_start, and frag after it: a crash mid-record. */
+static void write_torn(const char *frag)
 {
 	struct journal *j;
-	struct seen s = { 0 };
 	FILE *f;
 
-	(void)state;
 	assert_int_equal(journal_open(path, &j), 0);
 	assert_int_equal(journal_append(j, json_pack("{s:s}", "type", "cell_start"), true), 0);
 	journal_close(j);
 	f = fopen(path, "a");
-	fputs("{\"type\":\"cell_e", f);	/* the crash */
+	assert_non_null(f);
+	fputs(frag, f);
 	fclose(f);
+}
+
+static void test_torn_tail_skipped(void **state)
+{
+	struct seen s = { 0 };
+
+	(void)state;
+	write_torn("{\"type\":\"cell_e");
 	assert_int_equal(journal_read(path, collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.types[0], "cell_start");
@@ -161,9 +171,9 @@ static void test_outcome_order(void **state)
 
 /* Every key of a cell_end, in every writer's record. */
 static const char *const cell_end_keys[] = {
-	"type", "cell", "index", "rep", "outcome", "error", "interrupted", "seconds",
-	"events", "injectors", "summary", "metrics", "source", "boot", "console_events",
-	"console_tail", "hang_cpus",
+	"type", "cell", "index", "rep", "outcome", "error", "error_cause", "interrupted", "signal",
+	"seconds", "events", "injectors", "summary", "metrics", "source", "boot",
+	"console_events", "console_tail", "hang_cpus",
 };
 
 /* A cell the lockmap that ran it ends (cell.c). */
@@ -262,6 +272,19 @@ static void test_cell_end_same_keys(void **state)
 	assert_int_equal(back.seconds, 31);
 	assert_string_equal(back.error, died.error);
 	assert_false(back.interrupted);
+	assert_true(json_is_null(json_object_get(a, "error_cause")));
+	assert_string_equal(json_string_value(json_object_get(b, "error_cause")), "cell");
+	assert_false(back.lockmap_error);
+	/* An error of lockmap's own machinery reads back as one (a resume
+	 * runs that cell again). */
+	json_decref(b);
+	died.outcome = OUT_ERROR;
+	died.lockmap_error = true;
+	b = journal_cell_end(&c, &died, &(struct journal_cell_end_info){ .source = "cell" });
+	assert_string_equal(json_string_value(json_object_get(b, "error_cause")), "lockmap");
+	assert_int_equal(cell_result_from_json(b, &back), 0);
+	assert_true(back.lockmap_error);
+	assert_int_equal(back.outcome, OUT_ERROR);
 	json_decref(a);
 	json_decref(b);
 }
@@ -298,6 +321,115 @@ static void test_cell_end_through_journal(void **state)
 	json_decref(rec);
 }
 
+
+/* The whole file at path, NUL-terminated; *len its size. */
+static char *slurp(const char *p, size_t *len)
+{
+	FILE *f = fopen(p, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	n = fread(buf, 1, 65535, f);
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int find_repair(json_t *rec, void *arg)
+{
+	json_t **out = arg;
+
+	if (!strcmp(json_string_value(json_object_get(rec, "type")) ?: "", "journal_repair"))
+		*out = json_incref(rec);
+	return 0;
+}
+
+/* Every line of the file parses as a JSON object, and the file ends with a
+ * newline; returns the number of lines. */
+static int assert_every_line_parses(void)
+{
+	size_t len;
+	char *buf = slurp(path, &len), *p = buf;
+	int lines = 0;
+
+	assert_true(len > 0);
+	assert_int_equal(buf[len - 1], '\n');
+	while (p < buf + len) {
+		char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+		json_t *rec;
+
+		assert_non_null(nl);
+		rec = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		assert_true(json_is_object(rec));
+		json_decref(rec);
+		lines++;
+		p = nl + 1;
+	}
+	free(buf);
+	return lines;
+}
+
+/* A record appended after a torn line (the next run, a resume) lands on a
+ * line of its own: opening cuts the fragment off and says so. */
+static void test_torn_tail_repaired(void **state)
+{
+	static const char frag[] = "{\"type\":\"cell_end\",\"error\":\"a\xff\x1b[31m";
+	struct journal *j;
+	json_t *rep = NULL;
+	char *want;
+
+	(void)state;
+	write_torn(frag);
+	assert_int_equal(journal_open(path, &j), 0);
+	assert_int_equal(journal_append(j, json_pack("{s:s}", "type", "run_end"), true), 0);
+	journal_close(j);
+	assert_int_equal(assert_every_line_parses(), 3);
+	assert_int_equal(journal_read(path, find_repair, &rep), 0);
+	assert_non_null(rep);
+	assert_int_equal(json_integer_value(json_object_get(rep, "dropped_bytes")), strlen(frag));
+	assert_true(json_is_true(json_object_get(rep, "fragment_complete")));
+	want = text_clean(frag, strlen(frag), 0);
+	assert_string_equal(json_string_value(json_object_get(rep, "fragment")), want);
+	free(want);
+	json_decref(rep);
+}
+
+/* A fragment with no newline before it at all, longer than what the record
+ * quotes; and a journal that ends with a whole line is left as it is. */
+static void test_repair_edges(void **state)
+{
+	char big[5000];
+	struct journal *j;
+	json_t *rep = NULL;
+	size_t before, after;
+	FILE *f;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	f = fopen(path, "w");
+	fputs(big, f);
+	fclose(f);
+	assert_int_equal(journal_open(path, &j), 0);
+	journal_close(j);
+	assert_int_equal(assert_every_line_parses(), 1);
+	assert_int_equal(journal_read(path, find_repair, &rep), 0);
+	assert_non_null(rep);
+	assert_int_equal(json_integer_value(json_object_get(rep, "offset")), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "dropped_bytes")), sizeof(big) - 1);
+	assert_false(json_is_true(json_object_get(rep, "fragment_complete")));
+	assert_int_equal(strlen(json_string_value(json_object_get(rep, "fragment"))), 256);
+	json_decref(rep);
+	free(slurp(path, &before));
+	assert_int_equal(journal_open(path, &j), 0);
+	assert_int_equal(journal_repair(j), 0);
+	journal_close(j);
+	free(slurp(path, &after));
+	assert_int_equal(before, after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +437,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_line_per_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_edges, setup, teardown),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_outcome_order),
 		cmocka_unit_test(test_cell_end_same_keys),
