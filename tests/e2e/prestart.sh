@@ -5,8 +5,9 @@
 # for what this host lacks, name file:line and the key, and make no run
 # directory: no guest booted, nothing journaled, no knob touched. `lockmap lab`
 # (and `lab -n`, `run -n` of a target = lab profile) makes the profile checks,
-# and the cpus against the lab host's, before it locks, builds or boots anything. Prints TAP lines. LOCKMAP_BIN runs another build
-# (an older lockmap, to see each case fail there).
+# and the cpus against the lab host's, before it locks, builds or boots
+# anything. Prints TAP lines. LOCKMAP_BIN runs another build (an older
+# lockmap, to see each case fail there).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 lm=${LOCKMAP_BIN:-build/lockmap}
