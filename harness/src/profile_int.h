@@ -75,7 +75,7 @@ int ptext_check(const char *path, const char *text, size_t n, char *err, size_t 
 /* Copy s (n bytes) into out (len bytes, NUL-terminated), every byte that is
  * not printable UTF-8 written as \xNN; returns how many bytes of s fit. */
 size_t ptext_escape(const char *s, size_t n, char *out, size_t len);
-/* The same, all of s, into a new string. */
+/* All of s so escaped (text_clean(), TEXT_PRINTABLE), in a new string. */
 char *ptext_escape_dup(const char *s);
 
 /* ---- profile_read.c ---- */

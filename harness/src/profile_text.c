@@ -12,57 +12,26 @@
 
 #include "lockmap.h"
 #include "profile_int.h"
+#include "text.h"
 
-/* Length of the UTF-8 sequence at s (n bytes left) when it is well formed
- * (shortest form, no surrogates, at most U+10FFFF), else 0; its code point in
- * *cp. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+/* Why the valid UTF-8 sequence s[0..len) is not printable text, or NULL when
+ * it is. Tabs are blanks; line ends are the caller's. */
+static const char *seq_unprintable(const unsigned char *s, size_t len)
 {
-	size_t len;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f, min = 0x80;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f, min = 0x800;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* Why a code point is not printable text, or NULL when it is. Tabs are
- * blanks; line ends are handled by the caller. */
-static const char *cp_unprintable(uint32_t cp)
-{
-	if (cp == 0)
+	if (len == 1 && s[0] == 0)
 		return "a NUL byte";
-	if (cp == 0x1b)
+	if (len == 1 && s[0] == 0x1b)
 		return "an escape character (ESC, which starts terminal escape sequences)";
-	if ((cp < 0x20 && cp != '\t') || cp == 0x7f)
+	if (len == 1 && ((s[0] < 0x20 && s[0] != '\t') || s[0] == 0x7f))
 		return "a control character";
-	if (cp >= 0x80 && cp <= 0x9f)
+	if (len == 2 && s[0] == 0xc2 && s[1] <= 0x9f)
 		return "a C1 control character (terminals read some as escape sequences)";
-	/* Bidirectional overrides and isolates make text display in another
-	 * order than it is read. */
-	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+	/* U+202A..U+202E and U+2066..U+2069 make text display in another order
+	 * than it is read. */
+	if (len == 3 && s[0] == 0xe2 && ((s[1] == 0x80 && s[2] >= 0xaa && s[2] <= 0xae) ||
+					 (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
 		return "a bidirectional-text control";
-	if (cp == 0xfeff)
+	if (len == 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
 		return "an invisible byte-order mark";
 	return NULL;
 }
@@ -77,16 +46,15 @@ static size_t text_span(const unsigned char *s, size_t i, size_t n, bool in_file
 
 	*why = NULL;
 	while (i < n && s[i] != '\n') {
-		uint32_t cp;
-		size_t len = utf8_decode(s + i, n - i, &cp);
+		size_t len = utf8_seq_len(s + i, n - i);
 
 		if (!len) {
 			*why = "bytes that are not UTF-8";
 			break;
 		}
-		if (!in_file || !((i == 0 && cp == 0xfeff) ||
-				  (cp == '\r' && (i + 1 == n || s[i + 1] == '\n'))))
-			*why = cp_unprintable(cp);
+		if (!in_file || !((i == 0 && len == 3 && !memcmp(s, "\xef\xbb\xbf", 3)) ||
+				  (s[i] == '\r' && (i + 1 == n || s[i + 1] == '\n'))))
+			*why = seq_unprintable(s + i, len);
 		if (*why)
 			break;
 		i += len;
@@ -131,12 +99,10 @@ size_t ptext_escape(const char *s, size_t n, char *out, size_t len)
 
 char *ptext_escape_dup(const char *s)
 {
-	size_t n = strlen(s);
-	char *out = malloc(4 * n + 1);
+	char *out = text_clean(s, strlen(s), TEXT_PRINTABLE);
 
 	if (!out)
 		abort();
-	ptext_escape(s, n, out, 4 * n + 1);
 	return out;
 }
 
