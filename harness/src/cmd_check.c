@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "cache.h"
 #include "cgroup.h"
 #include "cmd.h"
 #include "hostknobs.h"
@@ -20,6 +21,7 @@
 #include "labimage.h"
 #include "launch.h"
 #include "lockmap.h"
+#include "runfiles.h"
 #include "spawn.h"
 
 enum check_state { CHECK_OK, CHECK_NOTE, CHECK_MISSING };
@@ -318,6 +320,34 @@ static enum check_state check_leftover(char *msg, size_t len, char *fix, size_t 
 	return CHECK_OK;
 }
 
+/* The cache the lab (and a local run, for the module) builds into. */
+static enum check_state check_cache(char *msg, size_t len, char *fix, size_t flen)
+{
+	if (cache_prepare("lab", msg, len) < 0) {
+		snprintf(fix, flen, "export LOCKMAP_CACHE=<a writable directory>, or run as root");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "cache %s is writable (LOCKMAP_CACHE moves it)", cache_dir());
+	return CHECK_OK;
+}
+
+/* QMP sockets of runs that were killed: harmless to a new run (each is named
+ * for its lockmap), but litter. */
+static enum check_state check_runfiles(char *msg, size_t len, char *fix, size_t flen)
+{
+	char names[512];
+	int n = runfiles_stale(false, names, sizeof(names));
+
+	if (n <= 0) {
+		snprintf(msg, len, "no QMP sockets left by a killed run in %s/qmp",
+			 runfiles_state_dir());
+		return CHECK_OK;
+	}
+	snprintf(msg, len, "%d QMP socket%s left by a killed run: %s", n, n > 1 ? "s" : "", names);
+	snprintf(fix, flen, "lockmap check --restore");
+	return CHECK_MISSING;
+}
+
 static const struct check checks[] = {
 	{ "root", check_root, true },
 	{ "qemu", check_qemu, true },
@@ -334,6 +364,8 @@ static const struct check checks[] = {
 	{ "lab", check_lab, false },
 	{ "knobs", check_leftover, true },
 	{ "cgroups", check_cgroup_left, true },
+	{ "cache", check_cache, false },
+	{ "runfiles", check_runfiles, false },
 };
 
 static void check_unit(const char *kind, const char *name, int (*supported)(char *, size_t))
@@ -354,7 +386,8 @@ static void check_usage(FILE *f)
 		"thing with the command that fixes it. `ok` is ready, `note` works with a\n"
 		"limit it explains, `missing` is needed (exit 3).\n"
 		"\n"
-		"  --restore   put back host knobs that a killed run left changed\n"
+		"  --restore   put back host knobs that a killed run left changed, remove\n"
+		"              its cgroups and its QMP sockets\n"
 		"  -h, --help  this text\n");
 }
 
@@ -383,11 +416,19 @@ int cmd_check(int argc, char **argv)
 	if (restore) {
 		char msg[2048] = "";
 		int rc = hostknobs_restore_file(hostknobs_restore_path(), msg, sizeof(msg));
+		int n;
 
 		printf("%s\n", msg[0] ? msg : "nothing to restore");
 		if (check_cgroup_leftovers(true, msg, sizeof(msg)) > 0) {
 			printf("cgroups still in use, not removed: %s\n", msg);
 			rc = -EBUSY;
+		}
+		n = runfiles_stale(true, msg, sizeof(msg));
+		if (n > 0) {
+			printf("removed QMP sockets left by a killed run: %s\n", msg);
+		} else if (n < 0) {
+			printf("cannot remove a QMP socket left by a killed run: %s\n", strerror(-n));
+			rc = n;
 		}
 		return rc < 0 ? EXIT_NOTREADY : EXIT_CLEAN;
 	}
