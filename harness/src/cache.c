@@ -23,8 +23,7 @@ const char *cache_dir(void)
 	const char *env = getenv("LOCKMAP_CACHE");
 	char cwd[PATH_MAX];
 
-	if (dir[0])
-		return dir;
+	dir[0] = '\0';
 	if (!env || !*env)
 		env = CACHE_DEFAULT;
 	/* make -C <sources> O=<cache>/... and QEMU -initrd need it absolute. */
@@ -201,7 +200,8 @@ void cache_prune(const char *kind, const char *keep)
 	}
 	if (d)
 		closedir(d);
-	qsort(old, n, sizeof(*old), cache_old_cmp);
+	if (n)
+		qsort(old, n, sizeof(*old), cache_old_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (i + kept >= CACHE_KEEP) {
 			lm_debug("cache: removing %s (least recently used)", old[i].path);

@@ -20,8 +20,8 @@
 /* Entries kept per kind (kmod, lab) after a new one is made. */
 #define CACHE_KEEP 4
 
-/* The cache directory, absolute: $LOCKMAP_CACHE, else /var/cache/lockmap.
- * Static buffer. */
+/* The cache directory, absolute: $LOCKMAP_CACHE (read at each call), else
+ * /var/cache/lockmap. Static buffer. */
 const char *cache_dir(void);
 
 /* Make <cache>/<kind> and check it is writable. 0, or -errno with why naming

@@ -120,14 +120,12 @@ bool kmodbuild_ready(const struct kmodbuild *kb)
 /* A failed build stays, with its log, in <entry>.failed for the person to read. */
 static char *kmodbuild_keep_failed(const struct kmodbuild *kb, const char *tmp)
 {
-	char *failed = xasprintf("%s.failed", kb->entry);
+	char *failed = xasprintf("%s.failed", kb->entry), *log;
 
 	(void)rm_rf(failed);
-	if (rename(tmp, failed) < 0) {
-		free(failed);
-		return xasprintf("%s/build.log", tmp);
-	}
-	return xasprintf("%s/build.log", failed);
+	log = xasprintf("%s/build.log", rename(tmp, failed) == 0 ? failed : tmp);
+	free(failed);
+	return log;
 }
 
 int kmodbuild_make(struct kmodbuild *kb, char *why, size_t wlen)

@@ -48,11 +48,12 @@ char *runfiles_qmp_path(const char *what, char *why, size_t wlen)
 static bool runfiles_listening(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	bool up;
 
 	if (fd < 0)
 		return true;	/* cannot tell: keep it */
+	/* Non-blocking: a listener with a full backlog (EAGAIN) is up too. */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	up = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN;
 	close(fd);
