@@ -15,23 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export LOCKMAP_STATE_DIR="$tmp/state"
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "a relocated lockmap runs a lab" "needs root (the inner run reads /dev/kmsg and loads modules)"
-  exit 0
-fi
-if [ ! -x build/lockmap ] || [ ! -f build/tickguest.elf ]; then
-  skip "a relocated lockmap runs a lab" "build/lockmap or build/tickguest.elf missing: run make"
-  exit 0
-fi
-kver=""
-for img in /boot/vmlinuz-*; do
-  v=${img#/boot/vmlinuz-}
-  [ -d "/lib/modules/$v/build" ] && kver=$v
-done
-if [ -z "$kver" ]; then
-  skip "a relocated lockmap runs a lab" "no /boot/vmlinuz-* with its headers (make check installs them with LOCKMAP_LAB_KERNEL=1)"
-  exit 0
-fi
+lab_ready "a relocated lockmap runs a lab"
 
 # What the source tree looks like to git, before and after (a tree that is no
 # git checkout is compared by its file list).
