@@ -2,7 +2,8 @@
 # /init of the lab host's initramfs (busybox sh, PID 1). It loads the kernel
 # modules lockmap put in /lib/lockmap, starts the heartbeat, mounts the
 # machine's root (read-only 9p) at /host and the run directory (writable 9p)
-# at the same path inside it, and runs the inner lockmap there with chroot.
+# at the same path inside it, and runs the inner lockmap (which came in this
+# initramfs) there with chroot.
 # Every line it prints starts with "lockmap-lab:" so the outer lockmap can
 # tell them from kernel messages. Kernel command line: see README.md.
 
@@ -36,20 +37,18 @@ hostname lockmap-lab
 
 run=""
 profile=""
-bin=""
 test_panic=""
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case "$arg" in
 	lockmap.run=*) run=${arg#lockmap.run=} ;;
 	lockmap.profile=*) profile=${arg#lockmap.profile=} ;;
-	lockmap.bin=*) bin=${arg#lockmap.bin=} ;;
 	lockmap.test_panic=*) test_panic=${arg#lockmap.test_panic=} ;;
 	esac
 done
 say "init on $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus"
-if [ -z "$run" ] || [ -z "$profile" ] || [ -z "$bin" ]; then
-	die "lockmap.run, lockmap.profile and lockmap.bin must be on the kernel command line"
+if [ -z "$run" ] || [ -z "$profile" ]; then
+	die "lockmap.run and lockmap.profile must be on the kernel command line"
 fi
 
 # busybox insmod does not read the kernel command line the way modprobe does:
@@ -126,6 +125,14 @@ mount -t 9p -o "$opts" results "/host$run" || die "cannot mount the run director
 # The helper module is not optional: it is the hard-lockup detector of a
 # host without a PMU and the injectors' engine.
 [ -d /sys/module/lockmap_inject ] || die "lockmap_inject.ko did not load (see the insmod line above)"
+# The lockmap that runs the cells came in this initramfs with its guest
+# (outside, it may live where the lab host cannot see, such as /tmp): into
+# the lab's own /run, where the chroot finds them side by side.
+bin=/run/lockmap-lab/lockmap
+if ! mkdir -p /host/run/lockmap-lab ||
+	! cp /lib/lockmap/bin/lockmap /lib/lockmap/bin/tickguest.elf /host/run/lockmap-lab/; then
+	die "cannot copy lockmap into the lab host's /run"
+fi
 [ -c /dev/kvm ] && kvm=yes || kvm=no
 # Read QEMU and its libraries once over 9p into the lab host's cache: the
 # first nested guest otherwise pays for it inside the KVM probe's time bound.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "cache.h"
 #include "cgroup.h"
 #include "cmd.h"
 #include "hostknobs.h"
@@ -20,6 +21,7 @@
 #include "labimage.h"
 #include "launch.h"
 #include "lockmap.h"
+#include "runfiles.h"
 #include "runlock.h"
 #include "spawn.h"
 
@@ -299,6 +301,34 @@ static enum check_state check_leftover(char *msg, size_t len, char *fix, size_t 
 	return CHECK_OK;
 }
 
+/* The cache the lab (and a local run, for the module) builds into. */
+static enum check_state check_cache(char *msg, size_t len, char *fix, size_t flen)
+{
+	if (cache_prepare("lab", msg, len) < 0) {
+		snprintf(fix, flen, "export LOCKMAP_CACHE=<a writable directory>, or run as root");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "cache %s is writable (LOCKMAP_CACHE moves it)", cache_dir());
+	return CHECK_OK;
+}
+
+/* QMP sockets of runs that were killed: harmless to a new run (each is named
+ * for its lockmap), but litter. */
+static enum check_state check_runfiles(char *msg, size_t len, char *fix, size_t flen)
+{
+	char names[512];
+	int n = runfiles_stale(false, names, sizeof(names));
+
+	if (n <= 0) {
+		snprintf(msg, len, "no QMP sockets left by a killed run in %s/qmp",
+			 lm_state_dir());
+		return CHECK_OK;
+	}
+	snprintf(msg, len, "%d QMP socket%s left by a killed run: %s", n, n > 1 ? "s" : "", names);
+	snprintf(fix, flen, "lockmap check --restore");
+	return CHECK_MISSING;
+}
+
 static const struct check checks[] = {
 	{ "root", check_root, true },
 	{ "qemu", check_qemu, true },
@@ -315,6 +345,8 @@ static const struct check checks[] = {
 	{ "lab", check_lab, false },
 	{ "knobs", check_leftover, true },
 	{ "cgroups", check_cgroup_left, true },
+	{ "cache", check_cache, false },
+	{ "runfiles", check_runfiles, false },
 };
 
 static void check_unit(const char *kind, const char *name, int (*supported)(char *, size_t))
@@ -356,8 +388,8 @@ static void check_usage(FILE *f)
 		"limit it explains, `missing` is needed (exit 3).\n"
 		"\n"
 		"  --restore   put back what a killed run left changed: host knobs (from\n"
-		"              their restore file) and cgroups. Refused while another\n"
-		"              lockmap holds the host (exit 3), unless --wait\n"
+		"              their restore file), its cgroups and QMP sockets. Refused\n"
+		"              while another lockmap holds the host (exit 3), unless --wait\n"
 		"  --wait      with --restore, wait for the other lockmap to end\n"
 		"  -h, --help  this text\n");
 }

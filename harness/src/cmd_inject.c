@@ -3,6 +3,7 @@
  * a console; prints what was asked and what was measured. The options are the
  * keys of the injector's [inject.KIND] profile section, checked the same way. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,8 +35,9 @@ static void inject_usage(FILE *f)
 {
 	char kinds[256];
 
-	fprintf(f, "usage: lockmap inject KIND [--wait] [--for DURATION] [--KEY VALUE ...]\n\n"
+	fprintf(f, "usage: lockmap inject KIND [--wait] [--for DURATION] [-o DIR] [--KEY VALUE ...]\n\n"
 		   "One injection on this host, by hand; prints what the injector measured.\n"
+		   "Its logs (stress-ng.log) are kept in DIR with -o, else removed at the end.\n"
 		   "KIND is one of: %s.\n"
 		   "It runs for --for (default 10s) or until ^C. While another lockmap holds\n"
 		   "the host it is refused (exit 3), or waits for it with --wait. The keys\n"
@@ -58,6 +60,25 @@ static void inject_usage(FILE *f)
 		   "another lockmap holds it.\n");
 }
 
+/* Where the injector writes its logs (stress-ng.log): keep (-o DIR), made if
+ * need be, or a new directory under $TMPDIR that cmd_inject removes. */
+static int inject_logdir(const char *keep, char *dir, size_t len)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	int rc;
+
+	if (keep) {
+		snprintf(dir, len, "%s", keep);
+		rc = mkdir_p(dir, 0755);
+	} else {
+		snprintf(dir, len, "%s/lockmap-inject-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+		rc = mkdtemp(dir) ? 0 : -errno;
+	}
+	if (rc)
+		lm_err("inject: cannot create %s: %s", dir, strerror(-rc));
+	return rc;
+}
+
 int cmd_inject(int argc, char **argv)
 {
 	const struct injector_ops *in;
@@ -68,7 +89,8 @@ int cmd_inject(int argc, char **argv)
 	struct inject_ctx ic = { 0 };
 	struct runlock *lk = NULL;
 	bool wait = false;
-	char err[1024], *text = NULL, *s, logdir[] = "/tmp/lockmap-inject-XXXXXX";
+	char err[1024], *text = NULL, *s, logdir[PATH_MAX] = "";
+	const char *keep = NULL;
 	size_t len = 0;
 	FILE *f;
 	int64_t dur = 10 * NSEC_PER_SEC;
@@ -94,6 +116,10 @@ int cmd_inject(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--wait")) {
 			wait = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			keep = argv[++i];
 			continue;
 		}
 		if (strncmp(argv[i], "--", 2) || i + 1 >= argc) {
@@ -153,9 +179,8 @@ int cmd_inject(int argc, char **argv)
 	}
 	ctx.run_id = "inject";
 	ctx.cell = &g.cells[0];
-	/* Where the injector keeps its logs (stress-ng.log). */
-	if (!mkdtemp(logdir)) {
-		lm_err("inject: cannot create %s: %s", logdir, strerror(errno));
+	if (inject_logdir(keep, logdir, sizeof(logdir)) < 0) {
+		logdir[0] = '\0';
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
@@ -190,6 +215,10 @@ int cmd_inject(int argc, char **argv)
 	json_decref(out);
 	free(ic.priv);
 out:
+	if (logdir[0] && keep)
+		lm_info("inject: logs kept in %s", logdir);
+	else if (logdir[0] && rm_rf(logdir) < 0)
+		lm_warn("inject: could not remove %s", logdir);
 	runlock_release(lk);
 	grid_free(&g);
 	profile_free(p);

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "kmodbuild.h"
 #include "kmodctl.h"
 #include "lockmap.h"
 
@@ -19,10 +20,15 @@ static bool kmodctl_loaded_by_us;
 char *kmodctl_ko_path(const char *release)
 {
 	const char *env = getenv("LOCKMAP_KMOD");
-	char *rel, *p;
+	struct kmodbuild kb;
+	char *rel, *p, why[512];
 
 	if (env)
 		return access(env, R_OK) == 0 ? strdup(env) : NULL;
+	/* Built by a lab run for this release, from these very sources. */
+	if (kmodbuild_locate(release, NULL, &kb, why, sizeof(why)) == 0 && kmodbuild_ready(&kb))
+		return strdup(kb.ko);
+	/* Built by hand next to the binary (make -C harness/kmod O=build/kmod/<release>). */
 	rel = xasprintf("kmod/%s/" KMOD_NAME ".ko", release);
 	p = data_path(rel);
 	free(rel);

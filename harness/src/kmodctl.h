@@ -27,8 +27,9 @@ int kmodctl_stats(int fd, struct lockmap_stats *st);
 int kmodctl_start(const char *who, unsigned long req, void *arg);
 /* Stop what fd started (LOCKMAP_ACT_* bits), take its statistics, close it. */
 int kmodctl_finish(int *fd, uint32_t what, struct lockmap_stats *st, bool *have_stats);
-/* The .ko for a kernel release (build/kmod/<release>/lockmap_inject.ko next to
- * the binary, or $LOCKMAP_KMOD); malloc'd, NULL if there is none. */
+/* The .ko for a kernel release: $LOCKMAP_KMOD, the cache's build of these
+ * sources for the release (kmodbuild.h), or build/kmod/<release>/ next to the
+ * binary; malloc'd, NULL if there is none. */
 char *kmodctl_ko_path(const char *release);
 
 #endif

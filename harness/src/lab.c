@@ -19,6 +19,7 @@
 #include "lockmap.h"
 #include "precheck.h"
 #include "profile.h"
+#include "runfiles.h"
 #include "runlock.h"
 #include "spawn.h"
 
@@ -35,18 +36,6 @@ static bool lab_cmdline_safe(const char *s)
 		    (unsigned char)*s >= 0x7f)
 			return false;
 	return true;
-}
-
-/* Paths the lab host covers with its own tmpfs and kernel filesystems: a file
- * there is not visible inside. */
-static bool lab_path_hidden(const char *p)
-{
-	static const char *const covered[] = { "/tmp/", "/run/", "/var/tmp/", "/dev/", "/proc/", "/sys/" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(covered); i++)
-		if (!strncmp(p, covered[i], strlen(covered[i])))
-			return true;
-	return false;
 }
 
 /* The status line shows a new phase, of len ns (0: open-ended). */
@@ -220,39 +209,23 @@ static int lab_copy_profile(struct lab *L)
 /* Absolute paths the lab host needs, and the files lockmap reads. */
 static int lab_paths(struct lab *L)
 {
-	ssize_t n = readlink("/proc/self/exe", L->bin, sizeof(L->bin) - 1);
 	char *p;
 	int rc;
 
-	if (n < 0)
-		return -errno;
-	L->bin[n] = '\0';
 	if (!realpath(L->run.dir, L->rundir))
 		return -errno;
-	if (lab_path_hidden(L->bin) || strstr(L->bin, " (deleted)")) {
-		lm_err("lab: this lockmap (%s) would not be visible inside the lab host: run one installed outside /tmp, /run and /var/tmp",
-		       L->bin);
-		return -ENOENT;
-	}
 	rc = lab_copy_profile(L);
 	if (rc)
 		return rc;
-	if (!lab_cmdline_safe(L->rundir) || !lab_cmdline_safe(L->profile_copy) ||
-	    !lab_cmdline_safe(L->bin)) {
-		lm_err("lab: paths passed to the lab host must not contain blanks, quotes or backslashes: %s, %s, %s",
-		       L->rundir, L->profile_copy, L->bin);
+	if (!lab_cmdline_safe(L->rundir) || !lab_cmdline_safe(L->profile_copy)) {
+		lm_err("lab: paths passed to the lab host must not contain blanks, quotes or backslashes: %s, %s",
+		       L->rundir, L->profile_copy);
 		return -EINVAL;
 	}
 	L->console_path = xasprintf("%s/lab-console.log", L->rundir);
 	L->hb_path = xasprintf("%s/lab-heartbeat.log", L->rundir);
 	L->qemu_log = xasprintf("%s/lab-qemu.log", L->rundir);
 	L->inner_log = xasprintf("%s/lab-inner.log", L->rundir);
-	p = xasprintf("%s/lab-qmp.sock", L->rundir);
-	if (strlen(p) >= 100) {
-		free(p);
-		p = xasprintf("/tmp/lockmap-lab-%d.sock", (int)getpid());
-	}
-	L->qmp_path = p;
 	/* QEMU appends to these; lockmap reads from where it stopped. */
 	if (labimage_write_file(L->console_path, "") < 0 || labimage_write_file(L->hb_path, "") < 0)
 		return -EIO;
@@ -347,6 +320,13 @@ static int lab_prepare(struct lab *L, const char *kernel)
 							     : LAB_BOOT_TIMEOUT_TCG;
 	if (sig_install() < 0) {
 		lm_err("cannot install signal handlers");
+		return EXIT_NOTREADY;
+	}
+	/* Not in the run directory: a socket path is short, and the runtime
+	 * files of a killed lab are found and removed by `lockmap check`. */
+	L->qmp_path = runfiles_qmp_path("lab", err, sizeof(err));
+	if (!L->qmp_path) {
+		lm_err("lab: %s", err);
 		return EXIT_NOTREADY;
 	}
 	return 0;

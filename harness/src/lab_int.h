@@ -46,7 +46,6 @@ struct lab {
 	struct run run;
 	bool have_run;
 	char rundir[PATH_MAX];		/* absolute: the same path inside the lab */
-	char bin[PATH_MAX];		/* this lockmap, run inside too */
 	char *profile_copy;		/* the profile, inside the run directory */
 	char *console_path, *hb_path, *qemu_log, *qmp_path, *inner_log;
 	int con_fd, jr_fd;

@@ -79,8 +79,8 @@ static void lab_qemu_argv(struct lab *L, struct spawn_argv *a)
 	spawn_argv_add(a, "%s", L->li.initramfs);
 	/* loglevel=7: nmi_slow and the KVM timer clamp are KERN_INFO. */
 	spawn_argv_add(a, "-append");
-	spawn_argv_add(a, "console=ttyS0,115200 panic=-1 loglevel=7 nmi_watchdog=1 lockmap.run=%s lockmap.profile=%s lockmap.bin=%s%s%s",
-		 L->rundir, L->profile_copy, L->bin, L->o->append ? " " : "",
+	spawn_argv_add(a, "console=ttyS0,115200 panic=-1 loglevel=7 nmi_watchdog=1 lockmap.run=%s lockmap.profile=%s%s%s",
+		 L->rundir, L->profile_copy, L->o->append ? " " : "",
 		 L->o->append ? L->o->append : "");
 	spawn_argv_add(a, "-chardev");
 	spawn_argv_add(a, "file,id=con,path=%s,append=on", con);

@@ -16,15 +16,26 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "cache.h"
+#include "kmodbuild.h"
 #include "labimage.h"
 #include "lockmap.h"
 #include "spawn.h"
 
 #define BUSYBOX "/bin/busybox"
-#define MODULE_NAME "lockmap_inject.ko"
+#define MODULE_NAME KMODBUILD_NAME
 #define MAX_MODULES 64
-/* A module build that takes longer than this is stuck. */
-#define MODULE_BUILD_TIMEOUT_MS (10 * 60 * 1000)
+/* The running binary, whatever its path (or if it was replaced since). */
+#define SELF_EXE "/proc/self/exe"
+/* Bumped when what goes into the key changes meaning. */
+#define LAB_KEY_VERSION "lab-1"
+
+/* The files of the initramfs besides the kernel modules. */
+struct lab_files {
+	char *init;		/* harness/lab/init.sh */
+	char *guest;		/* tickguest.elf */
+	const char *ko;		/* lockmap_inject.ko for the release */
+};
 
 /* What the lab host needs before its root is on 9p, plus KVM; dependencies
  * (virtio_ring, netfs, 9pnet, kvm, irqbypass, ccp ...) come from modules.dep.
@@ -139,85 +150,6 @@ int labimage_write_file(const char *path, const char *s)
 	return rc;
 }
 
-const char *labimage_cache_dir(void)
-{
-	static char dir[PATH_MAX];
-
-	if (!dir[0])
-		snprintf(dir, sizeof(dir), "%s",
-			 access(exe_dir(), W_OK) == 0 ? exe_dir() : "/var/cache/lockmap");
-	return dir;
-}
-
-/* A file shipped in the source tree (harness/...) or installed next to the
- * binary's lib/lockmap; NULL when neither exists. */
-static char *labimage_source(const char *tree_rel, const char *installed)
-{
-	char *p = xasprintf("%s/../%s", exe_dir(), tree_rel);
-
-	if (access(p, R_OK) == 0)
-		return p;
-	free(p);
-	return data_path(installed);
-}
-
-/* make -C <kmod sources> KVER=<ver> KDIR=<kdir> O=<out>, log to out/build.log. */
-static int labimage_build_module(struct labimage *li, char *why, size_t wlen)
-{
-	const char *env = getenv("LOCKMAP_KMOD_DIR");
-	char *src = env ? strdup(env) : labimage_source("harness/kmod", "kmod");
-	char *out = xasprintf("%s/kmod/%s", labimage_cache_dir(), li->version);
-	char *log = xasprintf("%s/build.log", out), *mk = NULL;
-	char *kver = xasprintf("KVER=%s", li->version);
-	char *kdir = xasprintf("KDIR=%s", li->kdir), *o = xasprintf("O=%s", out);
-	struct spawn_opts so = { .stdout_path = log, .stdout_fd = -1 };
-	char tail[512];
-	int rc;
-
-	if (src)
-		mk = xasprintf("%s/Makefile", src);
-	if (!src || access(mk, R_OK) < 0) {
-		snprintf(why, wlen, "the helper module's sources are missing (%s/Makefile); set LOCKMAP_KMOD_DIR to the harness/kmod directory",
-			 src ? src : "harness/kmod");
-		rc = -ENOENT;
-		goto out;
-	}
-	rc = mkdir_p(out, 0755);
-	if (rc) {
-		snprintf(why, wlen, "cannot create %s: %s", out, strerror(-rc));
-		goto out;
-	}
-	(void)unlink(log);
-	{
-		char *const argv[] = { "make", "-s", "-C", src, kver, kdir, o, NULL };
-
-		rc = spawn_run(argv, &so, MODULE_BUILD_TIMEOUT_MS);
-	}
-	if (rc) {
-		qemu_log_tail(log, tail, sizeof(tail));
-		snprintf(why, wlen, "building %s for %s failed (%s): %s (full log: %s)",
-			 MODULE_NAME, li->version, rc < 0 ? strerror(-rc) : "make exited non-zero",
-			 tail[0] ? tail : "no output", log);
-		rc = -EIO;
-		goto out;
-	}
-	snprintf(li->module, sizeof(li->module), "%s/%s", out, MODULE_NAME);
-	if (access(li->module, R_OK) < 0) {
-		snprintf(why, wlen, "make -C %s %s %s left no %s (see %s)", src, kver, o,
-			 li->module, log);
-		rc = -EIO;
-	}
-out:
-	free(src);
-	free(mk);
-	free(out);
-	free(log);
-	free(kver);
-	free(kdir);
-	free(o);
-	return rc;
-}
-
 struct modlist {
 	char *path[MAX_MODULES];
 	int n;
@@ -288,20 +220,6 @@ static void modlist_free(struct modlist *ml)
 	for (int i = 0; i < ml->n; i++)
 		free(ml->path[i]);
 	ml->n = 0;
-}
-
-/* "size mtime path" of each input: the initramfs is rebuilt when this changes. */
-static void stamp_add(char **stamp, const char *path)
-{
-	struct stat st;
-	char *s;
-
-	if (stat(path, &st) < 0)
-		memset(&st, 0, sizeof(st));
-	s = xasprintf("%s%lld %lld.%09ld %s\n", *stamp ? *stamp : "", (long long)st.st_size,
-		      (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, path);
-	free(*stamp);
-	*stamp = s;
 }
 
 /* A whole file, decompressed by whatever filter libarchive recognises (none,
@@ -411,12 +329,12 @@ static char *module_base(const char *path)
 	return s;
 }
 
-static int labimage_write_initramfs(const char *tmp, const char *init,
-				    const struct modlist *ml, const char *ko)
+static int labimage_write_initramfs(const char *tmp, const struct lab_files *lf,
+				    const struct modlist *ml)
 {
 	static const char *const dirs[] = {
 		"bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys",
-		"tmp", "run", "host", "lib", "lib/lockmap",
+		"tmp", "run", "host", "lib", "lib/lockmap", "lib/lockmap/bin",
 	};
 	struct archive *a = archive_write_new();
 	char *order = NULL;
@@ -441,7 +359,14 @@ static int labimage_write_initramfs(const char *tmp, const char *init,
 	if (!rc)
 		rc = cpio_put(a, "bin/sh", S_IFLNK | 0777, NULL, 0, "busybox", 0);
 	if (!rc)
-		rc = cpio_put_file(a, "init", 0755, init);
+		rc = cpio_put_file(a, "init", 0755, lf->init);
+	/* The lockmap that runs the cells inside and its guest travel with the
+	 * initramfs: wherever this binary lives (even under /tmp, which the lab
+	 * host covers), init copies them into its own /run. */
+	if (!rc)
+		rc = cpio_put_file(a, "lib/lockmap/bin/lockmap", 0755, SELF_EXE);
+	if (!rc)
+		rc = cpio_put_file(a, "lib/lockmap/bin/tickguest.elf", 0644, lf->guest);
 	for (int i = 0; i < ml->n && !rc; i++) {
 		char *base = module_base(ml->path[i]), *name, *o;
 
@@ -455,7 +380,7 @@ static int labimage_write_initramfs(const char *tmp, const char *init,
 	}
 	/* Last: the helper module's probe wants kvm loaded first. */
 	if (!rc)
-		rc = cpio_put_file(a, "lib/lockmap/" MODULE_NAME, 0644, ko);
+		rc = cpio_put_file(a, "lib/lockmap/" MODULE_NAME, 0644, lf->ko);
 	if (!rc) {
 		char *o = xasprintf("%s%s\n", order ? order : "", MODULE_NAME);
 
@@ -472,74 +397,134 @@ static int labimage_write_initramfs(const char *tmp, const char *init,
 	return rc;
 }
 
-/* <cache>/lab/<ver>/initramfs.cpio.gz, rebuilt only when an input changed. */
-static int labimage_initramfs(struct labimage *li, char *why, size_t wlen)
+int labimage_key(const char *release, const char *const *paths, size_t n, struct cache_key *k)
 {
-	char *init = labimage_source("harness/lab/init.sh", "lab/init.sh");
-	char *dir = xasprintf("%s/lab/%s", labimage_cache_dir(), li->version);
-	char *stamp_path = xasprintf("%s/initramfs.inputs", dir);
-	char *tmp = xasprintf("%s/.initramfs.tmp", dir), *stamp = NULL;
-	char old[8192] = "";
+	cache_key_init(k);
+	cache_key_str(k, LAB_KEY_VERSION);
+	cache_key_str(k, release);
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		cache_key_str(k, paths[i]);
+		rc = cache_key_file(k, paths[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The inputs of the initramfs, in a fixed order, and the entry they key. */
+static int labimage_entry(struct labimage *li, const struct lab_files *lf,
+			  const struct modlist *ml, char **entry, char **inputs)
+{
+	const char *paths[MAX_MODULES + 5] = { lf->init, BUSYBOX, lf->ko, SELF_EXE, lf->guest };
+	size_t n = 5;
+	struct cache_key k;
+	char *list = NULL;
+	int rc;
+
+	for (int i = 0; i < ml->n; i++)
+		paths[n++] = ml->path[i];
+	rc = labimage_key(li->version, paths, n, &k);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		char *s = xasprintf("%s%s\n", list ? list : "", i == 3 ? exe_path() : paths[i]);
+
+		free(list);
+		list = s;
+	}
+	*entry = cache_entry_path("lab", li->version, &k);
+	*inputs = list;
+	return 0;
+}
+
+/* <cache>/lab/<release>-<key>/initramfs.cpio.gz, built when no entry has these
+ * inputs; "inputs" beside it names them. */
+static int labimage_initramfs(struct labimage *li, struct lab_files *lf, char *why, size_t wlen)
+{
+	char *entry = NULL, *inputs = NULL, *tmp = NULL, *p;
 	struct modlist ml = { 0 };
 	int rc;
 
-	snprintf(li->initramfs, sizeof(li->initramfs), "%s/initramfs.cpio.gz", dir);
-	if (!init) {
-		snprintf(why, wlen, "harness/lab/init.sh not found next to lockmap (%s/..) nor installed in lib/lockmap/lab/",
-			 exe_dir());
-		rc = -ENOENT;
-		goto out;
-	}
-	if (access(BUSYBOX, X_OK) < 0) {
-		snprintf(why, wlen, "%s is missing; install it: apt-get install busybox-static",
-			 BUSYBOX);
-		rc = -ENOENT;
-		goto out;
-	}
 	rc = labimage_resolve_modules(li->version, &ml);
 	if (rc) {
 		snprintf(why, wlen, "cannot read the modules of %s: %s", li->version, strerror(-rc));
 		goto out;
 	}
 	li->nmodules = ml.n;
-	stamp_add(&stamp, init);
-	stamp_add(&stamp, BUSYBOX);
-	stamp_add(&stamp, li->module);
-	for (int i = 0; i < ml.n; i++)
-		stamp_add(&stamp, ml.path[i]);
-	(void)read_file_str(stamp_path, old, sizeof(old));
-	str_rtrim(stamp);
-	if (!strcmp(old, stamp) && access(li->initramfs, R_OK) == 0) {
-		lm_debug("lab: %s is up to date", li->initramfs);
+	rc = labimage_entry(li, lf, &ml, &entry, &inputs);
+	if (rc) {
+		snprintf(why, wlen, "cannot read the lab initramfs' inputs: %s", strerror(-rc));
 		goto out;
 	}
-	rc = mkdir_p(dir, 0755);
+	snprintf(li->initramfs, sizeof(li->initramfs), "%s/initramfs.cpio.gz", entry);
+	if (access(li->initramfs, R_OK) == 0) {
+		lm_debug("lab: %s is up to date", li->initramfs);
+		cache_entry_touch(entry);
+		goto out;
+	}
+	tmp = cache_entry_begin(entry, why, wlen);
+	if (!tmp) {
+		rc = -EIO;
+		goto out;
+	}
+	p = xasprintf("%s/initramfs.cpio.gz", tmp);
+	rc = labimage_write_initramfs(p, lf, &ml);
+	free(p);
+	p = xasprintf("%s/inputs", tmp);
 	if (!rc)
-		rc = labimage_write_initramfs(tmp, init, &ml, li->module);
-	if (!rc && rename(tmp, li->initramfs) < 0)
-		rc = -errno;
+		rc = labimage_write_file(p, inputs);
+	free(p);
 	if (!rc)
-		rc = labimage_write_file(stamp_path, stamp);
+		rc = cache_entry_commit(tmp, entry);
 	if (rc) {
-		(void)unlink(tmp);
+		(void)rm_rf(tmp);
 		snprintf(why, wlen, "cannot write the lab initramfs %s: %s", li->initramfs,
 			 strerror(-rc));
 		goto out;
 	}
-	lm_info("lab: initramfs for %s: %d kernel modules + %s (%s)", li->version, ml.n,
-		MODULE_NAME, li->initramfs);
+	cache_entry_touch(entry);
+	cache_prune("lab", entry);
+	lm_info("lab: initramfs for %s: %d kernel modules + %s, this lockmap and its guest (%s)",
+		li->version, ml.n, MODULE_NAME, li->initramfs);
 out:
 	modlist_free(&ml);
-	free(init);
-	free(dir);
-	free(stamp_path);
+	free(entry);
+	free(inputs);
 	free(tmp);
-	free(stamp);
 	return rc;
 }
 
+/* What the initramfs needs from this machine; -ENOENT with why when some is
+ * missing. */
+static int labimage_files(struct lab_files *lf, char *why, size_t wlen)
+{
+	lf->init = data_source("harness/lab/init.sh", "lab/init.sh");
+	if (!lf->init) {
+		snprintf(why, wlen, "the lab's init (harness/lab/init.sh, installed as lab/init.sh) is not %s",
+			 data_where());
+		return -ENOENT;
+	}
+	lf->guest = data_path("tickguest.elf");
+	if (!lf->guest) {
+		snprintf(why, wlen, "tickguest.elf is not %s; build it (make) or install it (make install)",
+			 data_where());
+		return -ENOENT;
+	}
+	if (access(BUSYBOX, X_OK) < 0) {
+		snprintf(why, wlen, "%s is missing; install it: apt-get install busybox-static",
+			 BUSYBOX);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+
 int labimage_prepare(const char *image, struct labimage *li, char *why, size_t wlen)
 {
+	struct lab_files lf = { 0 };
+	struct kmodbuild kb;
 	int rc;
 
 	memset(li, 0, sizeof(*li));
@@ -559,8 +544,19 @@ int labimage_prepare(const char *image, struct labimage *li, char *why, size_t w
 			 li->version, li->kdir, li->version);
 		return -ENOENT;
 	}
-	rc = labimage_build_module(li, why, wlen);
-	if (rc)
-		return rc;
-	return labimage_initramfs(li, why, wlen);
+	rc = labimage_files(&lf, why, wlen);
+	if (!rc)
+		rc = cache_prepare("lab", why, wlen);
+	if (!rc)
+		rc = kmodbuild_locate(li->version, li->kdir, &kb, why, wlen);
+	if (!rc)
+		rc = kmodbuild_make(&kb, why, wlen);
+	if (!rc) {
+		snprintf(li->module, sizeof(li->module), "%s", kb.ko);
+		lf.ko = li->module;
+		rc = labimage_initramfs(li, &lf, why, wlen);
+	}
+	free(lf.init);
+	free(lf.guest);
+	return rc;
 }

@@ -8,12 +8,14 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "cache.h"
+
 struct labimage {
 	char kernel[PATH_MAX];		/* the bzImage */
 	char version[128];		/* its release, "6.1.0-50-amd64" */
 	char kdir[PATH_MAX];		/* kbuild tree of that release (headers) */
 	char module[PATH_MAX];		/* lockmap_inject.ko built for it */
-	char initramfs[PATH_MAX];	/* <cache>/lab/<version>/initramfs.cpio.gz */
+	char initramfs[PATH_MAX];	/* <cache>/lab/<version>-<key>/initramfs.cpio.gz */
 	int nmodules;			/* kernel modules put in the initramfs */
 };
 
@@ -27,15 +29,17 @@ int labimage_kernel_version(const char *image, char *ver, size_t len, char *why,
 int labimage_default_kernel(char *path, size_t len, char *why, size_t wlen);
 
 /* Fill li for image (NULL: the default kernel): its version and headers, then
- * build the module and the initramfs, each only when its inputs changed. -EINVAL
- * when the image is not a kernel, -ENOENT when headers, busybox, init.sh or the
- * module's sources are missing, -EIO when the module build failed; why says
+ * build the module and the initramfs (which carries this lockmap binary and
+ * tickguest.elf into the lab host) in the cache, each only when no entry has
+ * its inputs. -EINVAL when the image is not a kernel, -ENOENT when headers,
+ * busybox, init.sh, tickguest.elf or the module's sources are missing or the
+ * cache directory is not writable, -EIO when the module build failed; why says
  * which and how to fix it (the build log's tail for a failed build). */
 int labimage_prepare(const char *image, struct labimage *li, char *why, size_t wlen);
 
-/* Where lockmap keeps what it builds for lab hosts: the directory of the
- * binary (build/) when writable, else /var/cache/lockmap. Static buffer. */
-const char *labimage_cache_dir(void);
+/* The key of a lab initramfs entry: its release and, in order, each input's
+ * path and contents (cache.h). 0, or -errno when an input is unreadable. */
+int labimage_key(const char *release, const char *const *paths, size_t n, struct cache_key *k);
 
 /* Create or truncate path and write s to it (write_file_str() is for sysfs
  * files that exist already). 0 or -errno. */

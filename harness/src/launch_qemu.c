@@ -19,6 +19,7 @@
 #include "lockmap.h"
 #include "payload.h"
 #include "qmp.h"
+#include "runfiles.h"
 #include "spawn.h"
 #include "text.h"
 
@@ -64,11 +65,19 @@ static int qemu_supported(char *why, size_t len)
 	return 0;
 }
 
-/* Unix socket paths are limited to 108 bytes, and a 9p mount (a lab host's
- * shared results directory) cannot hold a socket: QMP sockets live in /tmp. */
+/* A 9p mount (a lab host's shared results directory) cannot hold a socket:
+ * QMP sockets live in the state directory, named for this lockmap, so that
+ * `lockmap check` can tell those a killed run left (runfiles.h). */
 static char *qemu_qmp_path(const struct cell_ctx *ctx, int index)
 {
-	return xasprintf("/tmp/lockmap-%d-%s-%d.sock", (int)getpid(), ctx->cell->id, index);
+	char what[64], why[512];
+	char *p;
+
+	snprintf(what, sizeof(what), "%s-g%d", ctx->cell->id, index);
+	p = runfiles_qmp_path(what, why, sizeof(why));
+	if (!p)
+		lm_err("guest %d: %s", index, why);
+	return p;
 }
 
 /* The whole command line of one guest, from the cell's [guests] parameters. */
@@ -266,6 +275,8 @@ static int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
 	g->out_path = xasprintf("%s/guest-%d.log", ctx->dir, g->index);
 	g->vmm_log = xasprintf("%s/qemu-%d.log", ctx->dir, g->index);
 	qg->qmp_path = qemu_qmp_path(ctx, g->index);
+	if (!qg->qmp_path)
+		return -EIO;
 	for (size_t v = 0; v < ARRAY_SIZE(qg->pins); v++)
 		qg->pins[v] = -1;
 	/* A repeated cell reuses its directory: start from empty files so
@@ -536,7 +547,8 @@ static int qemu_stop(struct cell_ctx *ctx)
 
 		if (!qg)
 			continue;
-		(void)unlink(qg->qmp_path);
+		if (qg->qmp_path)
+			(void)unlink(qg->qmp_path);
 		qg_free(qg);
 		g->priv = NULL;
 	}

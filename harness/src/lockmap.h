@@ -68,14 +68,25 @@ int sig_install(void);
 int read_file_str(const char *path, char *buf, size_t len);
 int write_file_str(const char *path, const char *s);
 int mkdir_p(const char *path, unsigned mode);
+/* rm -rf path, without following symlinks; a missing path is fine. */
+int rm_rf(const char *path);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Trim trailing whitespace in place; return s. */
 char *str_rtrim(char *s);
+/* Path of the running lockmap binary ("" when unknown; static buffer). */
+const char *exe_path(void);
 /* Path of the directory holding the running lockmap binary (static buffer). */
 const char *exe_dir(void);
 /* Locate a data file shipped with lockmap (e.g. "tickguest.elf"): next to the
  * binary, then ../lib/lockmap. Returns malloc'd path or NULL. */
 char *data_path(const char *name);
+/* A file of the source tree (tree_rel, relative to the tree's top: the binary
+ * is build/lockmap there) or, for an installed or copied lockmap, data_path(
+ * installed). malloc'd, or NULL. */
+char *data_source(const char *tree_rel, const char *installed);
+/* Where data_path() looked, for a message: "next to lockmap (DIR) nor in ...".
+ * Static buffer. */
+const char *data_where(void);
 /* Parse a cpu list "0-3,6" into a bitmask (up to 64 cpus); -EINVAL on error. */
 int cpulist_parse(const char *s, uint64_t *mask);
 /* Number of online cpus. */

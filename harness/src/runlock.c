@@ -13,6 +13,7 @@
 #include "cgroup.h"
 #include "hostknobs.h"
 #include "lockmap.h"
+#include "runfiles.h"
 #include "runlock.h"
 
 struct runlock {
@@ -177,9 +178,9 @@ bool runlock_busy(char *holder, size_t len)
 int runlock_restore_leftovers(char *msg, size_t len, int *busy)
 {
 	const char *knobs = hostknobs_restore_path();
-	char part[2048] = "", left[1024], removed[1024];
+	char part[2048] = "", left[1024], removed[1024], names[1024];
 	size_t off = 0;
-	int rc = 0;
+	int n, rc = 0;
 
 	msg[0] = '\0';
 	if (access(knobs, F_OK) == 0) {
@@ -193,6 +194,15 @@ int runlock_restore_leftovers(char *msg, size_t len, int *busy)
 		off += (size_t)snprintf(msg + off, len - off, "%scgroups in use, left alone: %s",
 					off ? "; " : "", left);
 	if (removed[0] && off < len)
-		snprintf(msg + off, len - off, "%sremoved cgroups %s", off ? "; " : "", removed);
+		off += (size_t)snprintf(msg + off, len - off, "%sremoved cgroups %s",
+					off ? "; " : "", removed);
+	n = runfiles_stale(true, names, sizeof(names));
+	if (n > 0 && off < len)
+		snprintf(msg + off, len - off, "%sremoved QMP sockets %s", off ? "; " : "", names);
+	else if (n < 0 && off < len)
+		snprintf(msg + off, len - off, "%scannot remove a stale QMP socket: %s",
+			 off ? "; " : "", strerror(-n));
+	if (n < 0)
+		(*busy)++;
 	return rc;
 }

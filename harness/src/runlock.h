@@ -27,10 +27,10 @@ void runlock_release(struct runlock *lk);
 bool runlock_busy(char *holder, size_t len);
 
 /* With the lock held: put back what a killed run left changed on this host
- * (host knobs from their restore file, cgroups it made). msg says what was
- * done (empty when nothing was left); busy counts lockmap cgroups that still
- * have tasks (not a killed run's: left alone). Returns 0, or <0 when a knob
- * could not be put back. */
+ * (host knobs from their restore file, its cgroups and QMP sockets). msg says
+ * what was done (empty when nothing was left); busy counts what was left:
+ * lockmap cgroups that still have tasks (not a killed run's) and sockets that
+ * could not be removed. Returns 0, or <0 when a knob could not be put back. */
 int runlock_restore_leftovers(char *msg, size_t len, int *busy);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Logging, time, signals and small file helpers shared by the harness. */
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -219,20 +220,28 @@ char *str_rtrim(char *s)
 	return s;
 }
 
+const char *exe_path(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n < 0)
+		n = 0;
+	path[n] = '\0';
+	return path;
+}
+
 const char *exe_dir(void)
 {
 	static char dir[PATH_MAX];
-	ssize_t n;
 	char *slash;
 
 	if (dir[0])
 		return dir;
-	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	if (n < 0) {
-		strcpy(dir, ".");
-		return dir;
-	}
-	dir[n] = '\0';
+	snprintf(dir, sizeof(dir), "%s", exe_path()[0] ? exe_path() : "./lockmap");
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
@@ -319,4 +328,41 @@ int cpus_online(void)
 bool is_tty(void)
 {
 	return isatty(STDOUT_FILENO) == 1;
+}
+
+char *data_source(const char *tree_rel, const char *installed)
+{
+	char *p = xasprintf("%s/../%s", exe_dir(), tree_rel);
+
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return data_path(installed);
+}
+
+const char *data_where(void)
+{
+	static char where[2 * PATH_MAX + 64];
+
+	snprintf(where, sizeof(where), "next to lockmap (%s) nor in %s/../lib/lockmap (make install)",
+		 exe_dir(), exe_dir());
+	return where;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP ? rmdir(path) : unlink(path))
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}
+
+int rm_rf(const char *path)
+{
+	int rc = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	if (rc == -1)
+		return errno == ENOENT ? 0 : -errno;
+	return rc;
 }

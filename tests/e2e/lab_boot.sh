@@ -25,23 +25,7 @@ outcome_of_cell() {
     sed -n 's/.*"outcome":"\([a-z_]*\)".*/\1/p' | head -n 1
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "lockmap lab end to end" "needs root (the inner run reads /dev/kmsg and loads modules)"
-  exit 0
-fi
-if [ ! -x "$lm" ] || [ ! -f build/tickguest.elf ]; then
-  skip "lockmap lab end to end" "build/lockmap or build/tickguest.elf missing: run make"
-  exit 0
-fi
-kver=""
-for img in /boot/vmlinuz-*; do
-  v=${img#/boot/vmlinuz-}
-  [ -d "/lib/modules/$v/build" ] && kver=$v
-done
-if [ -z "$kver" ]; then
-  skip "lockmap lab end to end" "no /boot/vmlinuz-* with its headers (make check installs them with LOCKMAP_LAB_KERNEL=1)"
-  exit 0
-fi
+lab_ready "lockmap lab end to end"
 
 # --- bad kernel images: refused at once, or error cells, never a hang --------
 cat >"$tmp/one.profile" <<'EOF'

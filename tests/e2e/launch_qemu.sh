@@ -2,9 +2,10 @@
 # The QEMU launcher end to end: several multi-vCPU tickguests per cell with
 # their vCPU threads pinned, a pin to a cpu this host lacks (refused before
 # anything starts), and a timer mode the accelerator may lack. After each: nothing left
-# running, no QMP socket left behind. QMP sockets live in /tmp, not in the cell
-# directory (a 9p results directory cannot hold one): /tmp/lockmap-<pid of
-# lockmap>-<cell id>-<guest>.sock, see qemu_qmp_path() in launch_qemu.c. Each run
+# running, no QMP socket left behind. QMP sockets live in the state directory,
+# not in the cell directory (a 9p results directory cannot hold one):
+# $LOCKMAP_STATE_DIR/qmp/<pid of lockmap>-<cell id>-g<guest>.sock, see
+# qemu_qmp_path() in launch_qemu.c; here the state directory is the test's. Each run
 # is watched from outside while it runs, so the sockets are seen where they
 # really are before their removal is checked. Prints TAP lines; the runner
 # counts them.
@@ -16,16 +17,16 @@ lm=build/lockmap
 check_no_guests() {
   if guests_running; then notok "$1"; else ok "$1"; fi
 }
-# qmp_sockets PID: how many QMP sockets lockmap PID has in /tmp now.
+# qmp_sockets PID: how many QMP sockets lockmap PID has in the state directory now.
 qmp_sockets() {
   c=0
-  for s in /tmp/lockmap-"$1"-*.sock; do
+  for s in "$LOCKMAP_STATE_DIR/qmp/$1"-*.sock; do
     [ -S "$s" ] && c=$((c + 1))
   done
   echo "$c"
 }
 # run_lockmap OUT ARGS...: lockmap ARGS in the background, output to OUT,
-# counting its QMP sockets in /tmp while it runs. Sets rc, lmpid and socks
+# counting its QMP sockets while it runs. Sets rc, lmpid and socks
 # (the most sockets seen at once).
 lmpid=
 run_lockmap() {
@@ -59,6 +60,7 @@ fi
 
 tmp=$(mktemp -d)
 trap '[ -n "$lmpid" ] && kill "$lmpid" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+export LOCKMAP_STATE_DIR="$tmp/state"
 ncpu=$(nproc)
 pin=0
 [ "$ncpu" -ge 2 ] && pin=0-1
@@ -99,10 +101,10 @@ if [ "$pin" = 0-1 ]; then
 else
   check "vCPUs are pinned to cpu 0" "grep -q '\"pins\":\\[0,0\\]' '$run/journal.jsonl'"
 fi
-check "the journal names guest 0's QMP socket in /tmp (/tmp/lockmap-$lmpid-<cell>-0.sock)" \
-  "grep -q '\"-qmp\",\"unix:/tmp/lockmap-$lmpid-[0-9a-f]*-0\\.sock,' '$run/journal.jsonl'"
-check "while the cell ran, each guest had its QMP socket in /tmp (saw $socks of 3)" "[ $socks -eq 3 ]"
-check "no QMP socket left in /tmp after the cell" "[ \$(qmp_sockets $lmpid) -eq 0 ]"
+check "the journal names guest 0's QMP socket in the state directory (qmp/$lmpid-<cell>-g0.sock)" \
+  "grep -q '\"-qmp\",\"unix:$LOCKMAP_STATE_DIR/qmp/$lmpid-[0-9a-f]*-g0\\.sock,' '$run/journal.jsonl'"
+check "while the cell ran, each guest had its QMP socket there (saw $socks of 3)" "[ $socks -eq 3 ]"
+check "no QMP socket left after the cell" "[ \$(qmp_sockets $lmpid) -eq 0 ]"
 check_no_guests "no guest QEMU left running"
 
 # --- pin to a cpu this host does not have: refused before anything starts ---
@@ -126,7 +128,7 @@ PROF
   check "the message names the line of pin and the cpu" \
     "grep -q 'badpin.profile:9: \\[guests\\] pin: cpu 63 is not online' '$tmp/badpin.out'"
   check_no_guests "a refused profile starts no QEMU"
-  check "a refused profile makes no QMP socket in /tmp (saw $socks)" \
+  check "a refused profile makes no QMP socket (saw $socks)" \
     "[ $socks -eq 0 ] && [ \$(qmp_sockets $lmpid) -eq 0 ]"
 else
   skip "pinning to a cpu this host lacks" "this host has 64 cpus or more"
@@ -157,5 +159,5 @@ else
     "[ $rc -eq 1 ] && grep -q 'no-tsc-deadline' '$tmp/tscdl.out' && grep -q 'run it under KVM' '$tmp/tscdl.out'"
 fi
 check_no_guests "no guest QEMU left running"
-check "no QMP socket left in /tmp" "[ \$(qmp_sockets $lmpid) -eq 0 ]"
+check "no QMP socket left" "[ \$(qmp_sockets $lmpid) -eq 0 ]"
 exit 0

@@ -74,9 +74,13 @@ check "after SIGKILL the knob is still changed ($(cat /proc/sys/kernel/watchdog_
   "[ \"\$(cat /proc/sys/kernel/watchdog_thresh)\" = '$new' ]"
 check "after SIGKILL a restore file is left" "[ -s '$tmp/state/knobs.restore' ]"
 check "after SIGKILL its throttle cgroup is left" "lockmap_cgroups_left"
+check "after SIGKILL its guest's QMP socket is left in the state directory" \
+  "ls '$tmp/state/qmp/'*-g0.sock >/dev/null 2>&1"
 "$lm" check >"$tmp/out" 2>&1
 check "check reports the left-over knobs and exits 3" \
   "grep -q 'check --restore' '$tmp/out' && ! '$lm' check >/dev/null 2>&1"
+check "check names the QMP socket a killed run left" \
+  "grep -q 'QMP socket left by a killed run: $tmp/state/qmp/' '$tmp/out'"
 "$lm" check --restore >"$tmp/out" 2>&1
 rc=$?
 check "check --restore exits 0 (got $rc)" "[ $rc -eq 0 ]"
@@ -84,4 +88,6 @@ check "check --restore put watchdog_thresh back to $old" \
   "[ \"\$(cat /proc/sys/kernel/watchdog_thresh)\" = '$old' ]"
 check "check --restore removed the restore file" "[ ! -e '$tmp/state/knobs.restore' ]"
 check "check --restore removed the left cgroup" "! lockmap_cgroups_left"
+check "check --restore removed the QMP socket" \
+  "grep -q 'removed QMP sockets' '$tmp/out' && [ -z \"\$(ls '$tmp/state/qmp')\" ]"
 exit 0

@@ -29,3 +29,24 @@ wait_records() {
     w=$((w + 1))
   done
 }
+# lab_ready NAME: skip NAME and exit unless a lab can run here (root, a build,
+# a /boot/vmlinuz-* with its headers); else set kver to that kernel's release.
+lab_ready() {
+  if [ "$(id -u)" -ne 0 ]; then
+    skip "$1" "needs root (the inner run reads /dev/kmsg and loads modules)"
+    exit 0
+  fi
+  if [ ! -x build/lockmap ] || [ ! -f build/tickguest.elf ]; then
+    skip "$1" "build/lockmap or build/tickguest.elf missing: run make"
+    exit 0
+  fi
+  kver=""
+  for img in /boot/vmlinuz-*; do
+    v=${img#/boot/vmlinuz-}
+    [ -d "/lib/modules/$v/build" ] && kver=$v
+  done
+  if [ -z "$kver" ]; then
+    skip "$1" "no /boot/vmlinuz-* with its headers (make check installs them with LOCKMAP_LAB_KERNEL=1)"
+    exit 0
+  fi
+}
