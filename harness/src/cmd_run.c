@@ -326,6 +326,13 @@ int cmd_run(int argc, char **argv)
 	runlock_describe(lk, run.id, p->path);
 	if (restored[0])
 		run_journal_mark(&run, "host_restore", json_pack("{s:o}", "restored", text_json(restored)));
+	if (run_dir && !lab_inner) {
+		size_t redo = results_redo_lockmap_errors(&run);
+
+		if (redo)
+			lm_info("run %s: %zu cell(s) ended in an error of lockmap's own (error_cause lockmap): running them again",
+				run.id, redo);
+	}
 	if (lab_inner)
 		run_write_lab_facts(&run);
 	lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);

@@ -255,9 +255,8 @@ struct load_ctx {
 	unsigned loaded;
 };
 
-/* A cell_end of this grid (same index and id) marks that cell done. An
- * interrupted cell is not done, nor one that ended in an error of lockmap's
- * own machinery (its set-up failed): a resumed run runs them again. */
+/* A cell_end of this grid (same index and id) marks that cell done; an
+ * interrupted cell is not done: a resumed run runs it again. */
 static int results_load_record(json_t *rec, void *arg)
 {
 	struct load_ctx *lc = arg;
@@ -270,8 +269,7 @@ static int results_load_record(json_t *rec, void *arg)
 	if (!type || strcmp(type, "cell_end") || !id || idx < 0 ||
 	    (size_t)idx >= run->grid->ncells || strcmp(run->grid->cells[idx].id, id))
 		return 0;
-	if (cell_result_from_json(rec, &res) < 0 || res.interrupted ||
-	    (res.outcome == OUT_ERROR && res.lockmap_error)) {
+	if (cell_result_from_json(rec, &res) < 0 || res.interrupted) {
 		run->done[idx] = false;
 		return 0;
 	}
@@ -291,6 +289,19 @@ int results_load_journal(struct run *run)
 	if (rc == -ENOENT)
 		return 0;
 	return rc < 0 ? rc : (int)lc.loaded;
+}
+
+size_t results_redo_lockmap_errors(struct run *run)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->grid->ncells; i++) {
+		if (run->done[i] && run->res[i].outcome == OUT_ERROR && run->res[i].lockmap_error) {
+			run->done[i] = false;
+			n++;
+		}
+	}
+	return n;
 }
 
 /* fail_on of the profile as a bitmask of outcomes. */

@@ -61,6 +61,10 @@ FILE *results_tmp_open(const char *dir, const char *name, char **tmp);
 int results_tmp_commit(FILE *f, const char *dir, const char *name, char *tmp);
 /* Fill run->res/run->done from the journal; returns the number of cells done. */
 int results_load_journal(struct run *run);
+/* A resume runs again the cells that ended in an error of lockmap's own
+ * machinery (error_cause lockmap: they measured nothing): mark them not done.
+ * Returns how many. */
+size_t results_redo_lockmap_errors(struct run *run);
 /* One line per finished cell, and the summary table, on stdout. */
 void results_print_cell(const struct run *run, size_t i);
 void results_print_summary(const struct run *run);
