@@ -608,7 +608,7 @@ static void test_buddy(int fd)
 		diag("kernel: %s", slow_line);
 	save_us = strstr(line, "saved in ") ? strtoll(strstr(line, "saved in ") + 9, NULL, 10) / 1000 : -1;
 	/* How long the copy took is a figure, not a test: under TCG it includes
-	 * translating the handler the first time (0.1 to 1.3 ms seen here). */
+	 * translating the handler the first time (1.27 ms seen here once). */
 	tap(save_us >= 0, "buddy: the backtrace says how long saving the stack in NMI context took (%lld us)",
 	    save_us);
 }
