@@ -23,6 +23,7 @@ struct cell_ctx {
 	size_t nguests;
 	struct journal *journal;
 	uint64_t pin_mask;		/* host cpus for vCPUs (guests.pin) */
+	int64_t start_budget_ns;	/* the launcher's bound on the guests' start */
 };
 
 struct cell_result {
@@ -34,6 +35,7 @@ struct cell_result {
 	uint64_t ticks, expected, lost, late, maxgap_us;
 	int64_t worst_loss_bp;		/* the worst guest's loss, 0.01 % */
 	int guests_died;
+	int silent_guests;		/* guests silent for part of the window */
 	struct probe_summary probe;	/* apic_timer_fn figures of the window */
 	int64_t seconds;		/* wall time of the cell */
 };

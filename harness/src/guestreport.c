@@ -188,7 +188,7 @@ int tick_banner_parse(const char *line, struct tick_banner *b)
 	return 0;
 }
 
-void guest_metrics_feed(struct guest_metrics *m, const char *line)
+void guest_metrics_feed(struct guest_metrics *m, const char *line, int64_t now_ns)
 {
 	const char *end = line_end(line);
 	struct tick_report r;
@@ -196,17 +196,17 @@ void guest_metrics_feed(struct guest_metrics *m, const char *line)
 	if (m->window_closed)
 		return;
 	if (!tick_report_parse(line, &r)) {
-		if (!m->window_open) {
-			/* The latest report before the window is its base. */
+		if (!m->window_open || !m->have_base) {
+			/* The latest report before the window is its base; without
+			 * one, the first report inside it. */
 			m->base = r;
+			m->base_ns = now_ns;
 			m->have_base = true;
+		}
+		if (!m->window_open)
 			return;
-		}
-		if (!m->have_base) {
-			m->base = r;
-			m->have_base = true;
-		}
 		m->last = r;
+		m->last_ns = now_ns;
 		m->have_last = true;
 		m->nreports++;
 		if (r.maxgap_us > m->maxgap_us)
@@ -215,6 +215,7 @@ void guest_metrics_feed(struct guest_metrics *m, const char *line)
 	}
 	if (!m->banner_seen && !tick_banner_parse(line, &m->banner)) {
 		m->banner_seen = true;
+		m->banner_ns = now_ns;
 		return;
 	}
 	/* Keep the first error: later ones are usually its consequences. */
@@ -222,20 +223,42 @@ void guest_metrics_feed(struct guest_metrics *m, const char *line)
 		snprintf(m->error, sizeof(m->error), "%.*s", (int)(end - line), line);
 }
 
-void guest_metrics_open(struct guest_metrics *m)
+void guest_metrics_open(struct guest_metrics *m, int64_t now_ns, int64_t period_ns,
+			int64_t report_ns)
 {
 	if (m->window_open || m->window_closed)
 		return;
 	m->window_open = true;
+	m->open_ns = now_ns;
+	m->period_ns = period_ns;
+	m->report_ns = report_ns;
 	m->nreports = 0;
 	m->maxgap_us = 0;
 	m->have_last = false;
 }
 
-void guest_metrics_close(struct guest_metrics *m)
+void guest_metrics_close(struct guest_metrics *m, int64_t now_ns)
 {
+	if (m->window_open)
+		m->close_ns = now_ns;
 	m->window_open = false;
 	m->window_closed = true;
+}
+
+int64_t guest_metrics_silent_ns(const struct guest_metrics *m)
+{
+	int64_t grace = GUEST_SILENCE_REPORTS * m->report_ns, head = 0, tail;
+
+	/* close_ns is set only when an open window was closed. */
+	if (!m->close_ns)
+		return 0;
+	if (!m->nreports)
+		return m->close_ns - m->open_ns;
+	/* A base read before the window was opened covers its start. */
+	if (m->base_ns > m->open_ns)
+		head = m->base_ns - m->open_ns;
+	tail = m->close_ns - m->last_ns;
+	return (head > grace ? head : 0) + (tail > grace ? tail : 0);
 }
 
 /* last - base for one counter; 0 when the window holds no report after the
@@ -254,7 +277,11 @@ uint64_t guest_metrics_ticks(const struct guest_metrics *m)
 
 uint64_t guest_metrics_expected(const struct guest_metrics *m)
 {
-	return window_delta(m, m->base.expected, m->last.expected);
+	uint64_t e = window_delta(m, m->base.expected, m->last.expected);
+
+	if (m->period_ns > 0)
+		e += (uint64_t)(guest_metrics_silent_ns(m) / m->period_ns);
+	return e;
 }
 
 uint64_t guest_metrics_lost(const struct guest_metrics *m)
