@@ -247,18 +247,21 @@ void guest_metrics_close(struct guest_metrics *m, int64_t now_ns)
 
 int64_t guest_metrics_silent_ns(const struct guest_metrics *m)
 {
-	int64_t grace = GUEST_SILENCE_REPORTS * m->report_ns, head = 0, tail;
+	int64_t grace = GUEST_SILENCE_REPORTS * m->report_ns, head = 0, tail, silent;
+	int64_t window = m->close_ns - m->open_ns;
 
 	/* close_ns is set only when an open window was closed. */
 	if (!m->close_ns)
 		return 0;
 	if (!m->nreports)
-		return m->close_ns - m->open_ns;
+		return window;
 	/* A base read before the window was opened covers its start. */
 	if (m->base_ns > m->open_ns)
 		head = m->base_ns - m->open_ns;
+	/* Reports read as the window is being closed end after it. */
 	tail = m->close_ns - m->last_ns;
-	return (head > grace ? head : 0) + (tail > grace ? tail : 0);
+	silent = (head > grace ? head : 0) + (tail > grace ? tail : 0);
+	return silent < window ? silent : window;
 }
 
 /* last - base for one counter; 0 when the window holds no report after the

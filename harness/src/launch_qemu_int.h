@@ -24,7 +24,6 @@ struct qemu_guest {
 	int pins[64];		/* host cpu of each vCPU, -1 when not pinned */
 	char version[32];	/* QEMU's, from the QMP greeting */
 	off_t log_seen;		/* size of the QEMU log when last scanned */
-	bool running;		/* `cont` was sent: QEMU starts paused (-S) */
 };
 
 /* Spawn one QEMU for guest g, paused (no waiting). */

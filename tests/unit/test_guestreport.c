@@ -354,6 +354,24 @@ static void silent_tail_and_covered_gap(void **state)
 	assert_int_equal(gap.maxgap_us, 5000000);
 }
 
+/* The window is closed at its end, after the last reads: a first report
+ * read then (stamped after the end) leaves the guest silent for the whole
+ * window, never longer. */
+static void silent_clamped_to_window(void **state)
+{
+	struct guest_metrics m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	guest_metrics_open(&m, 0, PERIOD, REPORT);
+	feed_report(&m, 10 * SEC + 300 * MS, 1, 20, 9000, 8000000, 1);
+	guest_metrics_close(&m, 10 * SEC);
+	assert_int_equal(m.nreports, 1);
+	assert_int_equal(guest_metrics_silent_ns(&m), 10 * SEC);
+	assert_int_equal(guest_metrics_expected(&m), 10000);
+	assert_int_equal(guest_metrics_loss_bp(&m), 10000);
+}
+
 /* Up to two report intervals without a report is how reports arrive (due
  * once a second, read every 100 ms); one more and the whole stretch is
  * silent. */
@@ -481,6 +499,7 @@ int main(void)
 	    cmocka_unit_test(silent_whole_window),
 	    cmocka_unit_test(silent_late_first_report),
 	    cmocka_unit_test(silent_tail_and_covered_gap),
+	    cmocka_unit_test(silent_clamped_to_window),
 	    cmocka_unit_test(silent_grace),
 	    cmocka_unit_test(feed_errors_and_junk),
 	    cmocka_unit_test(captured_periodic),
