@@ -34,7 +34,7 @@ static const struct qemu_start_cost qemu_costs[] = {
 	/* Nested KVM inside a lab host under TCG: every QEMU of the lab host
 	 * is emulated, and one tickguest took 3-4.5 s to its first reports. */
 	{ "lab", 30 * NSEC_PER_SEC, 2 * NSEC_PER_SEC,
-	  20 * NSEC_PER_SEC, 4 * NSEC_PER_SEC },
+	  20 * NSEC_PER_SEC, 6 * NSEC_PER_SEC },
 };
 
 static const struct qemu_start_cost *qemu_cost(const struct cell_ctx *ctx)
