@@ -290,11 +290,14 @@ static void cell_journal_guests_start(struct cell_run *r, int64_t t0)
 	for (size_t i = 0; i < r->ctx.nguests; i++) {
 		const struct guest *g = &r->ctx.guests[i];
 
+		json_t *o = json_pack("{s:i, s:o, s:o}", "guest", g->index, "run_s",
+				      cell_guest_secs(g, g->run_ns), "start_s",
+				      cell_guest_secs(g, g->metrics.banner_ns));
+
 		up += g->metrics.banner_seen;
-		json_array_append_new(arr, json_pack("{s:i, s:o, s:o}", "guest", g->index,
-						     "run_s", cell_guest_secs(g, g->run_ns),
-						     "start_s",
-						     cell_guest_secs(g, g->metrics.banner_ns)));
+		if (g->start_note[0])
+			json_object_set_new(o, "note", json_string(g->start_note));
+		json_array_append_new(arr, o);
 	}
 	json_object_set_new(rec, "type", json_string("guests_start"));
 	json_object_set_new(rec, "cell", json_string(r->ctx.cell->id));

@@ -32,6 +32,8 @@ struct guest {
 	int exit_status;	/* wait status, when exited */
 	char exit_why[256];	/* why the VMM stopped the guest, when it said (e.g. a KVM
 				 * internal error); "" otherwise */
+	char start_note[128];	/* the launcher's word on a guest that was not up when
+				 * the start ended (where its vCPU was), or "" */
 	struct guest_metrics metrics;
 	void *priv;		/* the launcher's own per-guest state */
 };

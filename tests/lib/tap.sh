@@ -29,3 +29,16 @@ wait_records() {
     w=$((w + 1))
   done
 }
+# lab_unready NAME: when no lab can boot here (not root, no /boot/vmlinuz-*
+# with its headers installed), print a skip for NAME and return 0; else 1.
+lab_unready() {
+  if [ "$(id -u)" -ne 0 ]; then
+    skip "$1" "needs root"
+    return 0
+  fi
+  for img in /boot/vmlinuz-*; do
+    [ -f "$img" ] && [ -d "/lib/modules/${img#/boot/vmlinuz-}/build" ] && return 1
+  done
+  skip "$1" "no /boot/vmlinuz-* with headers (make check installs one)"
+  return 0
+}
