@@ -216,104 +216,6 @@ static void cell_injectors_stop(struct cell_run *r)
 	}
 }
 
-/* Seconds from a guest's launch to t (monotonic ns), or null when t is 0. */
-static json_t *cell_guest_secs(const struct guest *g, int64_t t)
-{
-	if (!t || !g->launch_ns)
-		return json_null();
-	return json_real((double)((t - g->launch_ns) / NSEC_PER_MSEC) / 1000.0);
-}
-
-/* One guest's metrics over the window, for the cell_end. */
-static json_t *cell_guest_json(const struct guest *g)
-{
-	const struct guest_metrics *m = &g->metrics;
-	json_t *o = json_object();
-
-	json_object_set_new(o, "guest", json_integer(g->index));
-	json_object_set_new(o, "start_s", cell_guest_secs(g, m->banner_ns));
-	json_object_set_new(o, "reports", json_integer(m->nreports));
-	json_object_set_new(o, "silent_s",
-			    json_real((double)(guest_metrics_silent_ns(m) / NSEC_PER_MSEC) / 1000.0));
-	json_object_set_new(o, "ticks", json_integer((json_int_t)guest_metrics_ticks(m)));
-	json_object_set_new(o, "expected", json_integer((json_int_t)guest_metrics_expected(m)));
-	json_object_set_new(o, "lost", json_integer((json_int_t)guest_metrics_lost(m)));
-	json_object_set_new(o, "loss_pct", json_real(guest_metrics_loss_bp(m) / 100.0));
-	json_object_set_new(o, "late", json_integer((json_int_t)guest_metrics_late(m)));
-	json_object_set_new(o, "maxgap_us", json_integer((json_int_t)m->maxgap_us));
-	if (m->error[0])
-		json_object_set_new(o, "error", json_string(m->error));
-	return o;
-}
-
-/* Guest metrics summed over the cell's guests; tick loss beyond the profile's
- * tolerance makes the cell degraded. So does a guest that was silent (sent no
- * report for more than two report intervals): the host starved it, which is
- * what the map is about, never lockmap's error. Its silent time counts as
- * lost ticks, but that loss is assumed, not measured, so the tolerance does
- * not excuse it. */
-static void cell_guest_metrics(struct cell_run *r, json_t *out)
-{
-	struct cell_result *res = r->res;
-	int64_t tol = cell_num(r->ctx.cell, "guests", "tick_loss");
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < r->ctx.nguests; i++) {
-		struct guest *g = &r->ctx.guests[i];
-		struct guest_metrics *m = &g->metrics;
-		int64_t bp = guest_metrics_loss_bp(m);
-
-		res->ticks += guest_metrics_ticks(m);
-		res->expected += guest_metrics_expected(m);
-		res->lost += guest_metrics_lost(m);
-		res->late += guest_metrics_late(m);
-		if (m->maxgap_us > res->maxgap_us)
-			res->maxgap_us = m->maxgap_us;
-		if (bp > res->worst_loss_bp)
-			res->worst_loss_bp = bp;
-		if (guest_metrics_silent_ns(m) > 0)
-			res->silent_guests++;
-		json_array_append_new(arr, cell_guest_json(g));
-	}
-	json_object_set_new(out, "guests", arr);
-	if (res->worst_loss_bp > tol || res->silent_guests)
-		res->outcome = outcome_worst(res->outcome, OUT_DEGRADED);
-}
-
-/* The guests_start record: how long each guest took from its launch to being
- * let run and to its banner (null: not up when the start ended). */
-static void cell_journal_guests_start(struct cell_run *r, int64_t t0)
-{
-	json_t *rec = json_object(), *arr = json_array();
-	size_t up = 0;
-
-	for (size_t i = 0; i < r->ctx.nguests; i++) {
-		const struct guest *g = &r->ctx.guests[i];
-
-		json_t *o = json_pack("{s:i, s:o, s:o}", "guest", g->index, "run_s",
-				      cell_guest_secs(g, g->run_ns), "start_s",
-				      cell_guest_secs(g, g->metrics.banner_ns));
-
-		up += g->metrics.banner_seen;
-		if (g->start_note[0])
-			json_object_set_new(o, "note", json_string(g->start_note));
-		json_array_append_new(arr, o);
-	}
-	json_object_set_new(rec, "type", json_string("guests_start"));
-	json_object_set_new(rec, "cell", json_string(r->ctx.cell->id));
-	json_object_set_new(rec, "launcher", json_string(r->ctx.launcher->name));
-	json_object_set_new(rec, "accel", json_string(r->ctx.accel));
-	json_object_set_new(rec, "lab_inner", json_boolean(lm_lab_inner));
-	json_object_set_new(rec, "count", json_integer((json_int_t)r->ctx.nguests));
-	json_object_set_new(rec, "up", json_integer((json_int_t)up));
-	json_object_set_new(rec, "budget_s",
-			    json_integer(r->ctx.start_budget_ns / NSEC_PER_SEC));
-	json_object_set_new(rec, "seconds",
-			    json_real((double)((now_ns() - t0) / NSEC_PER_MSEC) / 1000.0));
-	json_object_set_new(rec, "guests", arr);
-	(void)journal_append(r->ctx.journal, rec, true);
-}
-
 static json_t *cell_params_json(const struct cell *c, bool axes_only)
 {
 	json_t *o = json_object();
@@ -442,7 +344,7 @@ int cell_run(const struct cell *c, const char *dir, const char *accel, struct jo
 	progress_draw(pg, 1);
 	t = now_ns();
 	rc = r.ctx.launcher->start(&r.ctx, err, sizeof(err));
-	cell_journal_guests_start(&r, t);
+	cell_guests_journal_start(&r.ctx, t);
 	if (rc && rc != -EINTR)
 		cell_set_error(res, "%s launcher could not start %zu guests: %s (see %s/)",
 			       r.ctx.launcher->name, r.ctx.nguests,
@@ -499,7 +401,7 @@ out_guests:
 		(void)kmsg_read(r.kmsg, cell_on_kmsg_line, &r);
 	classifier_flush(r.cl);
 	if (res->outcome != OUT_ERROR || res->interrupted)
-		cell_guest_metrics(&r, metrics);
+		cell_guests_metrics(&r.ctx, res, metrics);
 	monitor_stop(mon, module);
 	mon = NULL;
 	json_object_set_new(metrics, "module", module);

@@ -46,6 +46,13 @@ struct progress;
 json_t *cell_result_to_json(const struct cell_result *res);
 int cell_result_from_json(const json_t *cell_end, struct cell_result *res);
 
+/* Inside cell_run (cell_guests.c): journal the guests_start record (t0: when
+ * the start began), and sum the guests' window metrics into res, with each
+ * guest's in out's "guests"; silent guests or loss beyond guests.tick_loss
+ * make the cell degraded. */
+void cell_guests_journal_start(const struct cell_ctx *ctx, int64_t t0);
+void cell_guests_metrics(const struct cell_ctx *ctx, struct cell_result *res, json_t *out);
+
 /* Run one cell; results go to the journal and res. Returns 0, or -EIO when the
  * outcome is error (res->error says why). Teardown always runs. */
 int cell_run(const struct cell *c, const char *dir, const char *accel, struct journal *j,

@@ -264,13 +264,41 @@ int64_t guest_metrics_silent_ns(const struct guest_metrics *m)
 	return silent < window ? silent : window;
 }
 
-/* last - base for one counter; 0 when the window holds no report after the
- * base, or when the counter went backwards (the guest restarted). */
+/* The share of the span the counters cover (base to last report, as read)
+ * that lies inside the closed window, as num / den. It is all of it when the
+ * span sticks out by less than the silence grace, as with reports that come
+ * when due; a guest the host starves reports so rarely that its base can be
+ * far older than the window (and the last report can be read well after it,
+ * while the window is being closed): then only the part inside counts,
+ * taking the guest's ticks as spread evenly over the span. */
+static void window_share(const struct guest_metrics *m, int64_t *num, int64_t *den)
+{
+	int64_t grace = GUEST_SILENCE_REPORTS * m->report_ns;
+	int64_t from = m->base_ns, to = m->last_ns;
+
+	*num = *den = 1;
+	if (!m->close_ns || to <= from ||
+	    (from >= m->open_ns - grace && to <= m->close_ns + grace))
+		return;
+	*den = to - from;
+	if (from < m->open_ns)
+		from = m->open_ns;
+	if (to > m->close_ns)
+		to = m->close_ns;
+	*num = to > from ? to - from : 0;
+}
+
+/* last - base for one counter, inside the window (window_share); 0 when the
+ * window holds no report after the base, or when the counter went backwards
+ * (the guest restarted). */
 static uint64_t window_delta(const struct guest_metrics *m, uint64_t base, uint64_t last)
 {
-	if (!m->have_base || !m->have_last)
+	int64_t num, den;
+
+	if (!m->have_base || !m->have_last || last < base)
 		return 0;
-	return last >= base ? last - base : 0;
+	window_share(m, &num, &den);
+	return (uint64_t)((unsigned __int128)(last - base) * (uint64_t)num / (uint64_t)den);
 }
 
 uint64_t guest_metrics_ticks(const struct guest_metrics *m)

@@ -37,7 +37,9 @@ struct tick_banner {
  * report before it), and from the last report to the close. Each of these
  * that is longer than GUEST_SILENCE_REPORTS report intervals is silent
  * time: it counts as expected ticks (silent time / period), all of them
- * lost. A guest with no report in the window was silent for all of it. */
+ * lost. A guest with no report in the window was silent for all of it.
+ * A base far older than the window (or a last report read well after it)
+ * counts for the part of its span inside the window only. */
 #define GUEST_SILENCE_REPORTS 2
 
 struct guest_metrics {

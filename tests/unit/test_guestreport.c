@@ -372,6 +372,38 @@ static void silent_clamped_to_window(void **state)
 	assert_int_equal(guest_metrics_loss_bp(&m), 10000);
 }
 
+/* A guest the host starves reports every 8 s or so: its base came 6 s
+ * before a 4 s window, its next report 2 s into it. The counters span 8 s,
+ * a quarter of it (2 s) inside the window: a quarter of their ticks and
+ * expected ticks count (the guest got 400 of 40000 at 200 us), and the 2 s
+ * after that report are silent (10000 ticks, all lost). */
+static void stale_base_share(void **state)
+{
+	struct guest_metrics m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	feed_report(&m, 4 * SEC, 1, 100, 50000, 3000000, 9);
+	guest_metrics_open(&m, 10 * SEC, 200 * 1000, REPORT);
+	feed_report(&m, 12 * SEC, 2, 500, 90000, 4000000, 13);
+	guest_metrics_close(&m, 14 * SEC + 100 * MS);
+	assert_int_equal(guest_metrics_silent_ns(&m), 2100 * MS);
+	assert_int_equal(guest_metrics_ticks(&m), 100);
+	assert_int_equal(guest_metrics_expected(&m), 10000 + 10500);
+	assert_int_equal(guest_metrics_lost(&m), 20400);
+	assert_int_equal(guest_metrics_late(&m), 1);
+	/* Within the grace nothing is cut: a base 1.5 s before the window. */
+	memset(&m, 0, sizeof(m));
+	feed_report(&m, 8 * SEC + 500 * MS, 1, 100, 50000, 3000000, 9);
+	guest_metrics_open(&m, 10 * SEC, 200 * 1000, REPORT);
+	feed_report(&m, 12 * SEC, 2, 500, 90000, 4000000, 13);
+	feed_report(&m, 14 * SEC, 3, 900, 100000, 4000000, 13);
+	guest_metrics_close(&m, 14 * SEC + 100 * MS);
+	assert_int_equal(guest_metrics_silent_ns(&m), 0);
+	assert_int_equal(guest_metrics_ticks(&m), 800);
+	assert_int_equal(guest_metrics_expected(&m), 50000);
+}
+
 /* Up to two report intervals without a report is how reports arrive (due
  * once a second, read every 100 ms); one more and the whole stretch is
  * silent. */
@@ -500,6 +532,7 @@ int main(void)
 	    cmocka_unit_test(silent_late_first_report),
 	    cmocka_unit_test(silent_tail_and_covered_gap),
 	    cmocka_unit_test(silent_clamped_to_window),
+	    cmocka_unit_test(stale_base_share),
 	    cmocka_unit_test(silent_grace),
 	    cmocka_unit_test(feed_errors_and_junk),
 	    cmocka_unit_test(captured_periodic),
