@@ -54,6 +54,7 @@ for count in 32 64; do
   echo "# $count guests: $(jq -r '"\(.up) up when the start ended (\(.seconds) s, bound \(.budget_s) s)"' "$s" 2>/dev/null);" \
     "start times $(jq -r '[.guests[].start_s | select(. != null)] | sort |
       if length > 0 then "first \(.[0]) s, median \(.[length / 2 | floor]) s, last \(.[-1]) s" else "none" end' "$s" 2>/dev/null)"
+  jq -r '.guests[] | select(.start_s == null) | "# guest \(.guest) not up when the start ended: vCPU 0 at \(.note)"' "$s" 2>/dev/null
   check "  the journal has a guests_start record with each of the $count guests" \
     "[ \"\$(jq '[.guests[] | select((.run_s | type) == \"number\") | .guest] | sort == [range($count)]' '$s')\" = true ]"
   check "  each guest not up when the start ended has a note on where its vCPU was" \
