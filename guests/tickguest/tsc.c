@@ -119,14 +119,23 @@ static uint16_t pit2_read(uint64_t *tsc)
 	return count;
 }
 
+/* TSC cycles between two counter reads below which they are surely less than
+ * half a PIT wrap (27 ms) apart, for any TSC of 500 MHz or more. */
+#define PIT_SAFE_TSC (27ULL * 500000)
+
 /* Let PIT channel 2 free-run (mode 2, count 65536, gate on) and count its
- * ticks by reading the counter until PIT_CALIB_MS have passed. Reading the
- * counter rather than waiting for the OUT bit in port 0x61 matters under
- * TCG: QEMU reports that bit late by a varying few tenths of a percent. */
+ * ticks by reading the counter until PIT_CALIB_MS of them were counted.
+ * Reading the counter rather than waiting for the OUT bit in port 0x61
+ * matters under TCG: QEMU reports that bit late by a varying few tenths of a
+ * percent. The counter wraps every 55 ms, so two reads further apart than
+ * that lose whole wraps: a vCPU the host starves (many guests on one cpu)
+ * read 3-16 times the TSC's real rate. So only steps between reads that are
+ * surely shorter than half a wrap count, on both clocks; a longer step (the
+ * vCPU did not run) is left out of both. */
 static int tsc_from_pit(uint64_t *khz, const char **method)
 {
 	const uint64_t want = PIT_HZ * PIT_CALIB_MS / 1000;
-	uint64_t t0, t1, elapsed = 0;
+	uint64_t t0, t1, elapsed = 0, cycles = 0;
 	unsigned long spins = 0;
 	uint16_t prev, c;
 
@@ -138,17 +147,20 @@ static int tsc_from_pit(uint64_t *khz, const char **method)
 	prev = pit2_read(&t0);
 	while (elapsed < want) {
 		c = pit2_read(&t1);
-		/* The counter counts down and wraps at 65536; polling far more
-		 * often than every 55 ms keeps the difference unambiguous. */
-		elapsed += (uint16_t)(prev - c);
+		if (t1 > t0 && t1 - t0 < PIT_SAFE_TSC) {
+			/* The counter counts down and wraps at 65536. */
+			elapsed += (uint16_t)(prev - c);
+			cycles += t1 - t0;
+		}
 		prev = c;
+		t0 = t1;
 		/* A machine without a PIT reads a constant: give up, don't hang. */
 		if (++spins > 5000000UL)
 			return -1;
 	}
-	if (t1 <= t0)
+	if (!cycles)
 		return -1;
-	*khz = muldiv64(t1 - t0, PIT_HZ, elapsed * 1000);
+	*khz = muldiv64(cycles, PIT_HZ, elapsed * 1000);
 	*method = "pit";
 	return 0;
 }

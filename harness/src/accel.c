@@ -192,7 +192,7 @@ static int accel_boot(const char *dir, const char *kernel, const char *cpu,
 		goto out;
 	}
 	/* Every report counts, from the first one. */
-	guest_metrics_open(&g.metrics);
+	guest_metrics_open(&g.metrics, now_ns(), NSEC_PER_MSEC, 200 * NSEC_PER_MSEC);
 	rc = -ETIMEDOUT;
 	while (now_ns() < end && !lm_stop_requested) {
 		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };

@@ -24,6 +24,7 @@ struct cell_ctx {
 	size_t nguests;
 	struct journal *journal;
 	uint64_t pin_mask;		/* host cpus for vCPUs (guests.pin) */
+	int64_t start_budget_ns;	/* the launcher's bound on the guests' start */
 };
 
 struct cell_result {
@@ -38,6 +39,7 @@ struct cell_result {
 	uint64_t ticks, expected, lost, late, maxgap_us;
 	int64_t worst_loss_bp;		/* the worst guest's loss, 0.01 % */
 	int guests_died;
+	int silent_guests;		/* guests silent for part of the window */
 	struct probe_summary probe;	/* apic_timer_fn figures of the window */
 	int64_t seconds;		/* wall time of the cell */
 };
@@ -47,6 +49,13 @@ struct progress;
 /* The summary of a cell_end record, and back (resume, lab, reports). */
 json_t *cell_result_to_json(const struct cell_result *res);
 int cell_result_from_json(const json_t *cell_end, struct cell_result *res);
+
+/* Inside cell_run (cell_guests.c): journal the guests_start record (t0: when
+ * the start began), and sum the guests' window metrics into res, with each
+ * guest's in out's "guests"; silent guests or loss beyond guests.tick_loss
+ * make the cell degraded. */
+void cell_guests_journal_start(const struct cell_ctx *ctx, int64_t t0);
+void cell_guests_metrics(const struct cell_ctx *ctx, struct cell_result *res, json_t *out);
 
 /* Run one cell; results go to the journal and res. Returns 0, or -EIO when the
  * outcome is error (res->error says why). Teardown always runs. */

@@ -12,7 +12,7 @@ static void guest_emit_line(struct guest *g, char *line,
 			    void (*cb)(struct guest *, const char *, void *), void *arg)
 {
 	str_rtrim(line);
-	guest_metrics_feed(&g->metrics, line);
+	guest_metrics_feed(&g->metrics, line, now_ns());
 	if (cb)
 		cb(g, line, arg);
 }

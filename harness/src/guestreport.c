@@ -188,7 +188,7 @@ int tick_banner_parse(const char *line, struct tick_banner *b)
 	return 0;
 }
 
-void guest_metrics_feed(struct guest_metrics *m, const char *line)
+void guest_metrics_feed(struct guest_metrics *m, const char *line, int64_t now_ns)
 {
 	const char *end = line_end(line);
 	struct tick_report r;
@@ -196,17 +196,17 @@ void guest_metrics_feed(struct guest_metrics *m, const char *line)
 	if (m->window_closed)
 		return;
 	if (!tick_report_parse(line, &r)) {
-		if (!m->window_open) {
-			/* The latest report before the window is its base. */
+		if (!m->window_open || !m->have_base) {
+			/* The latest report before the window is its base; without
+			 * one, the first report inside it. */
 			m->base = r;
+			m->base_ns = now_ns;
 			m->have_base = true;
+		}
+		if (!m->window_open)
 			return;
-		}
-		if (!m->have_base) {
-			m->base = r;
-			m->have_base = true;
-		}
 		m->last = r;
+		m->last_ns = now_ns;
 		m->have_last = true;
 		m->nreports++;
 		if (r.maxgap_us > m->maxgap_us)
@@ -215,6 +215,7 @@ void guest_metrics_feed(struct guest_metrics *m, const char *line)
 	}
 	if (!m->banner_seen && !tick_banner_parse(line, &m->banner)) {
 		m->banner_seen = true;
+		m->banner_ns = now_ns;
 		return;
 	}
 	/* Keep the first error: later ones are usually its consequences. */
@@ -222,29 +223,82 @@ void guest_metrics_feed(struct guest_metrics *m, const char *line)
 		snprintf(m->error, sizeof(m->error), "%.*s", (int)(end - line), line);
 }
 
-void guest_metrics_open(struct guest_metrics *m)
+void guest_metrics_open(struct guest_metrics *m, int64_t now_ns, int64_t period_ns,
+			int64_t report_ns)
 {
 	if (m->window_open || m->window_closed)
 		return;
 	m->window_open = true;
+	m->open_ns = now_ns;
+	m->period_ns = period_ns;
+	m->report_ns = report_ns;
 	m->nreports = 0;
 	m->maxgap_us = 0;
 	m->have_last = false;
 }
 
-void guest_metrics_close(struct guest_metrics *m)
+void guest_metrics_close(struct guest_metrics *m, int64_t now_ns)
 {
+	if (m->window_open)
+		m->close_ns = now_ns;
 	m->window_open = false;
 	m->window_closed = true;
 }
 
-/* last - base for one counter; 0 when the window holds no report after the
- * base, or when the counter went backwards (the guest restarted). */
+int64_t guest_metrics_silent_ns(const struct guest_metrics *m)
+{
+	int64_t grace = GUEST_SILENCE_REPORTS * m->report_ns, head = 0, tail, silent;
+	int64_t window = m->close_ns - m->open_ns;
+
+	/* close_ns is set only when an open window was closed. */
+	if (!m->close_ns)
+		return 0;
+	if (!m->nreports)
+		return window;
+	/* A base read before the window was opened covers its start. */
+	if (m->base_ns > m->open_ns)
+		head = m->base_ns - m->open_ns;
+	/* Reports read as the window is being closed end after it. */
+	tail = m->close_ns - m->last_ns;
+	silent = (head > grace ? head : 0) + (tail > grace ? tail : 0);
+	return silent < window ? silent : window;
+}
+
+/* The share of the span the counters cover (base to last report, as read)
+ * that lies inside the closed window, as num / den. It is all of it when the
+ * span sticks out by less than the silence grace, as with reports that come
+ * when due; a guest the host starves reports so rarely that its base can be
+ * far older than the window (and the last report can be read well after it,
+ * while the window is being closed): then only the part inside counts,
+ * taking the guest's ticks as spread evenly over the span. */
+static void window_share(const struct guest_metrics *m, int64_t *num, int64_t *den)
+{
+	int64_t grace = GUEST_SILENCE_REPORTS * m->report_ns;
+	int64_t from = m->base_ns, to = m->last_ns;
+
+	*num = *den = 1;
+	if (!m->close_ns || to <= from ||
+	    (from >= m->open_ns - grace && to <= m->close_ns + grace))
+		return;
+	*den = to - from;
+	if (from < m->open_ns)
+		from = m->open_ns;
+	if (to > m->close_ns)
+		to = m->close_ns;
+	*num = to > from ? to - from : 0;
+}
+
+/* last - base for one counter, inside the window (window_share); 0 when the
+ * window holds no report after the base, or when the counter went backwards
+ * (the guest restarted). */
 static uint64_t window_delta(const struct guest_metrics *m, uint64_t base, uint64_t last)
 {
-	if (!m->have_base || !m->have_last)
+	int64_t num, den;
+
+	if (!m->have_base || !m->have_last || last < base)
 		return 0;
-	return last >= base ? last - base : 0;
+	window_share(m, &num, &den);
+	return (uint64_t)((unsigned __int128)(last - base) * (uint64_t)num / (uint64_t)den);
 }
 
 uint64_t guest_metrics_ticks(const struct guest_metrics *m)
@@ -254,7 +308,11 @@ uint64_t guest_metrics_ticks(const struct guest_metrics *m)
 
 uint64_t guest_metrics_expected(const struct guest_metrics *m)
 {
-	return window_delta(m, m->base.expected, m->last.expected);
+	uint64_t e = window_delta(m, m->base.expected, m->last.expected);
+
+	if (m->period_ns > 0)
+		e += (uint64_t)(guest_metrics_silent_ns(m) / m->period_ns);
+	return e;
 }
 
 uint64_t guest_metrics_lost(const struct guest_metrics *m)

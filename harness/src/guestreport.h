@@ -25,18 +25,37 @@ struct tick_banner {
 	uint64_t tsc_khz;
 	char calib[16];		/* how the TSC was calibrated: pit, cpuid... */
 };
-
 /* Metrics of one guest over a window: the report current when the window
- * opened is the base; deltas are taken against it. */
+ * opened is the base; deltas are taken against it. Times are the harness's
+ * monotonic clock (ns) when a line was read: a guest that reports nothing
+ * for a while says nothing about that time, so the harness has to time it.
+ *
+ * Silence: the counters of a report cover the guest's time back to the
+ * report before it (they come from its TSC), so a late report in the middle
+ * of the window loses nothing. What no report covers is the time from the
+ * window's opening to the base, when the base came inside the window (no
+ * report before it), and from the last report to the close. Each of these
+ * that is longer than GUEST_SILENCE_REPORTS report intervals is silent
+ * time: it counts as expected ticks (silent time / period), all of them
+ * lost. A guest with no report in the window was silent for all of it.
+ * A base far older than the window (or a last report read well after it)
+ * counts for the part of its span inside the window only. */
+#define GUEST_SILENCE_REPORTS 2
+
 struct guest_metrics {
 	bool banner_seen;
 	struct tick_banner banner;
+	int64_t banner_ns;	/* when the banner was read */
 	bool have_base, have_last;
 	struct tick_report base, last;
+	int64_t base_ns, last_ns;	/* when base and last were read */
 	uint64_t maxgap_us;	/* max of maxgap_us over reports inside the window */
 	unsigned nreports;	/* reports inside the window */
 	bool window_open;
 	bool window_closed;	/* guest_metrics_close() was called */
+	int64_t open_ns, close_ns;
+	int64_t period_ns;	/* the guest's timer period, as asked of it */
+	int64_t report_ns;	/* its report interval, as asked of it */
 	char error[128];	/* a guest "error ..." line, if any */
 };
 
@@ -45,14 +64,20 @@ int tick_report_parse(const char *line, struct tick_report *r);
 /* 0 if line is the banner, -EINVAL otherwise. */
 int tick_banner_parse(const char *line, struct tick_banner *b);
 
-/* Feed one line of guest output. */
-void guest_metrics_feed(struct guest_metrics *m, const char *line);
-/* Open the observation window: later reports count against the latest one. */
-void guest_metrics_open(struct guest_metrics *m);
-/* Freeze the window: later lines are ignored. */
-void guest_metrics_close(struct guest_metrics *m);
-/* Ticks received / expected / lost (expected - received, >= 0) in the window,
- * and the loss in hundredths of a percent of expected. */
+/* Feed one line of guest output, read at now_ns. */
+void guest_metrics_feed(struct guest_metrics *m, const char *line, int64_t now_ns);
+/* Open the observation window at now_ns: later reports count against the
+ * latest one. period_ns and report_ns are what the guest was asked for
+ * (> 0); they time its silences. */
+void guest_metrics_open(struct guest_metrics *m, int64_t now_ns, int64_t period_ns,
+			int64_t report_ns);
+/* Freeze the window at now_ns: later lines are ignored. */
+void guest_metrics_close(struct guest_metrics *m, int64_t now_ns);
+/* Silent time in the window (see above); 0 until the window is closed. */
+int64_t guest_metrics_silent_ns(const struct guest_metrics *m);
+/* Ticks received / expected (the reports' own, plus those of the silent
+ * time) / lost (expected - received, >= 0) in the window, and the loss in
+ * hundredths of a percent of expected. */
 uint64_t guest_metrics_ticks(const struct guest_metrics *m);
 uint64_t guest_metrics_expected(const struct guest_metrics *m);
 uint64_t guest_metrics_lost(const struct guest_metrics *m);

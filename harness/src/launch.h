@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
 
@@ -17,6 +18,8 @@ struct cell_ctx;
 struct guest {
 	int index;
 	pid_t pid;		/* the VMM process; 0 once reaped */
+	int64_t launch_ns;	/* when the VMM was spawned (monotonic) */
+	int64_t run_ns;		/* when the guest was let run (set up, pinned); 0: not yet */
 	char *out_path;		/* guest output (tickguest reports), in the cell dir */
 	long out_off;		/* how far the harness has read out_path */
 	char out_partial[256];	/* an incomplete last line */
@@ -29,6 +32,8 @@ struct guest {
 	int exit_status;	/* wait status, when exited */
 	char exit_why[256];	/* why the VMM stopped the guest, when it said (e.g. a KVM
 				 * internal error); "" otherwise */
+	char start_note[128];	/* the launcher's word on a guest that was not up when
+				 * the start ended (where its vCPU was), or "" */
 	struct guest_metrics metrics;
 	void *priv;		/* the launcher's own per-guest state */
 };
@@ -41,8 +46,15 @@ struct launcher_ops {
 	/* 0 when usable here; else -ENOTSUP/-ENOENT and why + the fix in why. */
 	int (*supported)(char *why, size_t len);
 	/* Start ctx->nguests guests (ctx->guests is allocated by the caller and
-	 * zeroed) and return once each has printed its banner or failed. */
-	int (*start)(struct cell_ctx *ctx);
+	 * zeroed), all at once, and return once each has printed its banner or
+	 * the start's time bound (ctx->start_budget_ns, set by the launcher,
+	 * scaled to the guests and the accelerator) has passed: a guest that is
+	 * still booting then is starved by the host, which is the cell's data,
+	 * not a failure (it stays silent and counts as lost ticks). A failure
+	 * of the launcher's own (a VMM that exits, does not answer or cannot be
+	 * pinned; no guest up at all) is a negative errno with the cause in
+	 * why. */
+	int (*start)(struct cell_ctx *ctx, char *why, size_t len);
 	/* Pause or resume one guest (QMP stop/cont for QEMU). */
 	int (*pause)(struct cell_ctx *ctx, struct guest *g, bool paused);
 	/* Non-blocking: reap guests that exited; returns how many newly exited. */

@@ -2,9 +2,9 @@
 /* The "qemu" launcher: one qemu-system-x86_64 per guest booting tickguest with
  * -kernel, its reports on the debug console (port 0xe9) into a file in the cell
  * directory, a QMP socket for pause/resume and vCPU thread ids, and its vCPU
- * threads pinned to the cell's host cpus. */
+ * threads pinned to the cell's host cpus. This file spawns, watches, pauses
+ * and stops QEMUs; launch_qemu_start.c brings a cell's guests up. */
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,25 +15,11 @@
 
 #include "accel.h"
 #include "cell.h"
-#include "launch.h"
+#include "launch_qemu_int.h"
 #include "lockmap.h"
 #include "payload.h"
-#include "qmp.h"
 #include "runfiles.h"
-#include "spawn.h"
 #include "text.h"
-
-#define QEMU_BIN "qemu-system-x86_64"
-#define QMP_CMD_MS 2000
-
-struct qemu_guest {
-	struct qmp *qmp;
-	char *qmp_path;
-	struct spawn_argv argv;
-	int pins[64];		/* host cpu of each vCPU, -1 when not pinned */
-	char version[32];	/* QEMU's, from the QMP greeting */
-	off_t log_seen;		/* size of the QEMU log when last scanned */
-};
 
 static void qg_free(struct qemu_guest *qg)
 {
@@ -108,6 +94,8 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 	spawn_argv_add(&qg->argv, "none");
 	spawn_argv_add(&qg->argv, "-no-reboot");
 	spawn_argv_add(&qg->argv, "-no-user-config");
+	/* Paused until its vCPUs are pinned (launch_qemu_start.c). */
+	spawn_argv_add(&qg->argv, "-S");
 	spawn_argv_add(&qg->argv, "-kernel");
 	spawn_argv_add(&qg->argv, "%s", kernel);
 	spawn_argv_add(&qg->argv, "-append");
@@ -126,25 +114,24 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 	free(qmp);
 }
 
-/* Why a guest failed to come up, with QEMU's last words, for the user. */
-static void qemu_report_failure(struct guest *g, const char *what)
+void qemu_report_failure(struct guest *g, const char *what, char *why, size_t len)
 {
-	char tail[512];
+	char tail[512] = "", msg[1024];
 
 	/* The KVM error line says it all; the log's tail is a register dump. */
-	if (g->exit_why[0] && !strcmp(what, g->exit_why)) {
-		lm_err("guest %d: %s (QEMU log: %s)", g->index, what, g->vmm_log);
-		return;
-	}
-	qemu_log_tail(g->vmm_log, tail, sizeof(tail));
-	lm_err("guest %d: %s%s%s (QEMU log: %s)", g->index, what,
-	       tail[0] ? "; QEMU said: " : "", tail, g->vmm_log);
+	if (!g->exit_why[0] || strcmp(what, g->exit_why))
+		qemu_log_tail(g->vmm_log, tail, sizeof(tail));
+	snprintf(msg, sizeof(msg), "guest %d: %s%s%s (QEMU log: %s)", g->index, what,
+		 tail[0] ? "; QEMU said: " : "", tail, g->vmm_log);
+	lm_err("%s", msg);
+	if (why && len && !why[0])
+		snprintf(why, len, "%s", msg);
 }
 
 /* QEMU stops a guest that hits a KVM internal error and stays alive, so the
  * process does not tell: scan its log when it grew. True once, with the
  * line in g->exit_why. */
-static bool qemu_kvm_error(struct guest *g)
+bool qemu_kvm_error(struct guest *g)
 {
 	struct qemu_guest *qg = g->priv;
 	struct stat st;
@@ -156,8 +143,7 @@ static bool qemu_kvm_error(struct guest *g)
 	return qemu_log_kvm_error(g->vmm_log, g->exit_why, sizeof(g->exit_why));
 }
 
-/* Reap g if it exited; true when it has. */
-static bool qemu_reap(struct guest *g)
+bool qemu_reap(struct guest *g)
 {
 	int status;
 
@@ -171,7 +157,7 @@ static bool qemu_reap(struct guest *g)
 	return true;
 }
 
-static void qemu_describe_status(int status, char *buf, size_t len)
+void qemu_describe_status(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status))
 		snprintf(buf, len, "QEMU exited with status %d", WEXITSTATUS(status));
@@ -181,89 +167,7 @@ static void qemu_describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "QEMU ended (wait status %#x)", status);
 }
 
-/* Each vCPU gets one cpu of the mask, round-robin over all vCPUs of all
- * guests: KVM arms a vCPU's LAPIC timer hrtimer on the cpu the vCPU runs on,
- * so a vCPU that stays on one cpu makes "which host cpu carries which guest
- * timers" fixed and even, and a lockup report's cpu maps back to guests. */
-static int qemu_pin_cpu(uint64_t mask, int slot)
-{
-	int n = __builtin_popcountll(mask), k;
-
-	if (!n)
-		return -1;
-	k = slot % n;
-	for (int cpu = 0; cpu < 64; cpu++)
-		if ((mask >> cpu & 1) && k-- == 0)
-			return cpu;
-	return -1;
-}
-
-/* Ask QEMU for its vCPU thread ids and pin each one. Under single-threaded
- * TCG all vCPUs share a thread: it then gets the union of their cpus. */
-static int qemu_pin_vcpus(struct cell_ctx *ctx, struct guest *g, struct qemu_guest *qg)
-{
-	/* Slots follow guest order, not the order QMP answered in, so the
-	 * same cell pins the same way every time. */
-	int slot = g->index * (int)cell_num(ctx->cell, "guests", "vcpus");
-	json_t *cpus = NULL, *cpu;
-	size_t i;
-	int rc;
-
-	rc = qmp_cmd(qg->qmp, "query-cpus-fast", NULL, &cpus, QMP_CMD_MS);
-	if (rc) {
-		qemu_report_failure(g, qmp_error(qg->qmp));
-		return rc;
-	}
-	g->nvcpus = 0;
-	json_array_foreach(cpus, i, cpu) {
-		json_int_t idx = json_integer_value(json_object_get(cpu, "cpu-index"));
-
-		if (idx < 0 || idx >= (json_int_t)ARRAY_SIZE(g->vcpu_tids))
-			continue;
-		g->vcpu_tids[idx] = (int)json_integer_value(json_object_get(cpu, "thread-id"));
-		if (idx + 1 > g->nvcpus)
-			g->nvcpus = (int)idx + 1;
-	}
-	json_decref(cpus);
-
-	for (int v = 0; v < g->nvcpus; v++)
-		qg->pins[v] = qemu_pin_cpu(ctx->pin_mask, slot + v);
-	if (!ctx->pin_mask)
-		return 0;
-	for (int v = 0; v < g->nvcpus; v++) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		for (int w = 0; w < g->nvcpus; w++)
-			if (g->vcpu_tids[w] == g->vcpu_tids[v] && qg->pins[w] >= 0)
-				CPU_SET(qg->pins[w], &set);
-		if (sched_setaffinity(g->vcpu_tids[v], sizeof(set), &set) < 0) {
-			rc = -errno;
-			lm_err("guest %d: cannot pin vCPU %d (thread %d) to cpu %d: %s (does guests.pin name cpus that are online and allowed here? %d online)",
-			       g->index, v, g->vcpu_tids[v], qg->pins[v], strerror(errno),
-			       cpus_online());
-			return rc;
-		}
-	}
-	return 0;
-}
-
-/* Banner wait bound: QEMU start-up and TCG boot cost cpu time, and many guests
- * start at once on few cpus. */
-static int64_t qemu_boot_budget_ns(const struct cell_ctx *ctx)
-{
-	if (!strcmp(ctx->accel, "kvm") && !lm_lab_inner)
-		return 5 * NSEC_PER_SEC + (int64_t)ctx->nguests * 250 * NSEC_PER_MSEC;
-	/* Nested KVM inside a TCG lab host: one tickguest took 3-4.5 s to its
-	 * first reports, and guests pinned to one lab cpu boot one after the
-	 * other (8 at 200 us missed 15 s + 1 s each on a loaded machine). */
-	if (lm_lab_inner)
-		return 20 * NSEC_PER_SEC + (int64_t)ctx->nguests * 4 * NSEC_PER_SEC;
-	return 15 * NSEC_PER_SEC + (int64_t)ctx->nguests * NSEC_PER_SEC;
-}
-
-/* Spawn one QEMU for guest g (no waiting). */
-static int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
+int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
 {
 	struct qemu_guest *qg = calloc(1, sizeof(*qg));
 	struct spawn_opts so = { .stdout_fd = -1, .new_pgrp = true };
@@ -286,171 +190,13 @@ static int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
 	(void)unlink(qg->qmp_path);
 	qemu_build_argv(ctx, g, qg, kernel);
 	so.stdout_path = g->vmm_log;
+	g->launch_ns = now_ns();
 	rc = spawn_start(qg->argv.v, &so, &g->pid);
 	if (rc) {
 		g->pid = 0;
 		lm_err("guest %d: cannot start %s: %s", g->index, QEMU_BIN, strerror(-rc));
 	}
 	return rc;
-}
-
-/* Connect QMP to every guest and pin its vCPUs, while watching for QEMUs that
- * exit early (a bad option, no memory) instead of waiting out the budget. */
-static int qemu_connect_all(struct cell_ctx *ctx, int64_t deadline)
-{
-	size_t left = ctx->nguests;
-
-	while (left) {
-		struct timespec ts = { 0, 10 * NSEC_PER_MSEC };
-
-		for (size_t i = 0; i < ctx->nguests; i++) {
-			struct guest *g = &ctx->guests[i];
-			struct qemu_guest *qg = g->priv;
-			struct stat st;
-			char what[128];
-			int rc;
-
-			if (qg->qmp)
-				continue;
-			if (qemu_reap(g)) {
-				qemu_describe_status(g->exit_status, what, sizeof(what));
-				qemu_report_failure(g, what);
-				return -EIO;
-			}
-			if (stat(qg->qmp_path, &st) < 0)
-				continue;
-			rc = qmp_connect(qg->qmp_path, (int)((deadline - now_ns()) / NSEC_PER_MSEC),
-					 &qg->qmp);
-			if (rc) {
-				snprintf(what, sizeof(what), "no QMP session on %s: %s",
-					 qg->qmp_path, strerror(-rc));
-				/* A QEMU that hung up on us is usually exiting:
-				 * its exit status says more than the socket. */
-				for (int w = 0; w < 50 && !qemu_reap(g); w++)
-					nanosleep(&ts, NULL);
-				if (g->exited)
-					qemu_describe_status(g->exit_status, what, sizeof(what));
-				qemu_report_failure(g, what);
-				return rc == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
-			}
-			snprintf(qg->version, sizeof(qg->version), "%s", qmp_version(qg->qmp));
-			/* Pinned before they boot: a nested guest that boots on one lab cpu
-			 * and is then moved to another is what preceded a triple fault and a
-			 * lab host panic ("corrupted stack end") in the TCG lab. */
-			rc = qemu_pin_vcpus(ctx, g, qg);
-			if (rc)
-				return rc;
-			left--;
-		}
-		if (!left)
-			break;
-		if (lm_stop_requested)
-			return -EINTR;
-		if (now_ns() >= deadline) {
-			for (size_t i = 0; i < ctx->nguests; i++) {
-				struct qemu_guest *qg = ctx->guests[i].priv;
-
-				if (!qg->qmp)
-					qemu_report_failure(&ctx->guests[i],
-							    "QMP socket never appeared");
-			}
-			return -ETIMEDOUT;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
-/* Wait until every guest printed its banner; a guest that exits or reports
- * an error first fails the start. */
-static int qemu_wait_banners(struct cell_ctx *ctx, int64_t deadline)
-{
-	for (;;) {
-		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };
-		size_t ready = 0;
-
-		for (size_t i = 0; i < ctx->nguests; i++) {
-			struct guest *g = &ctx->guests[i];
-			char what[320];
-
-			guest_read_output(g, NULL, NULL);
-			if (qemu_kvm_error(g)) {
-				qemu_report_failure(g, g->exit_why);
-				return -EIO;
-			}
-			if (g->metrics.error[0]) {
-				bool no_tscdl = strstr(g->metrics.error, "no-tsc-deadline");
-
-				/* tickguest would fall back to oneshot: that is not
-				 * the cell that was asked for, so refuse it. */
-				snprintf(what, sizeof(what), "tickguest reported: %s%s",
-					 g->metrics.error, !no_tscdl ? "" :
-					 " (timer=tscdeadline needs a CPU with the TSC-deadline timer; QEMU's TCG has none: run it under KVM or choose timer=periodic|oneshot)");
-				qemu_report_failure(g, what);
-				return -EIO;
-			}
-			if (g->metrics.banner_seen) {
-				ready++;
-				continue;
-			}
-			if (qemu_reap(g)) {
-				qemu_describe_status(g->exit_status, what, sizeof(what));
-				strncat(what, " before tickguest printed its banner",
-					sizeof(what) - strlen(what) - 1);
-				qemu_report_failure(g, what);
-				return -EIO;
-			}
-		}
-		if (ready == ctx->nguests)
-			return 0;
-		if (lm_stop_requested)
-			return -EINTR;
-		if (now_ns() >= deadline)
-			break;
-		nanosleep(&ts, NULL);
-	}
-	for (size_t i = 0; i < ctx->nguests; i++) {
-		struct guest *g = &ctx->guests[i];
-		char what[160];
-
-		if (g->metrics.banner_seen)
-			continue;
-		snprintf(what, sizeof(what), "no tickguest banner in %s within %lld s under %s",
-			 g->out_path, (long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC),
-			 ctx->accel);
-		qemu_report_failure(g, what);
-	}
-	return -ETIMEDOUT;
-}
-
-/* Spawn every guest first and then wait for all of them, so N guests boot in
- * about the time of one. */
-static int qemu_start(struct cell_ctx *ctx)
-{
-	int64_t deadline = now_ns() + qemu_boot_budget_ns(ctx);
-	char *kernel = data_path("tickguest.elf");
-	int rc = 0;
-
-	for (size_t i = 0; i < ctx->nguests; i++)
-		ctx->guests[i].index = (int)i;
-	if (!kernel) {
-		lm_err("tickguest.elf not found next to lockmap; build it: make tickguest");
-		return -ENOENT;
-	}
-	for (size_t i = 0; i < ctx->nguests && !rc; i++)
-		rc = qemu_spawn(ctx, &ctx->guests[i], kernel);
-	free(kernel);
-	if (!rc)
-		rc = qemu_connect_all(ctx, deadline);
-	if (!rc)
-		rc = qemu_wait_banners(ctx, deadline);
-	if (rc) {
-		/* The guests that did start keep running until stop(), so
-		 * describe() can still show what was launched. */
-		return rc == -EINTR || rc == -ENOMEM ? rc : -EIO;
-	}
-	lm_debug("qemu: %zu guests up under %s", ctx->nguests, ctx->accel);
-	return 0;
 }
 
 static int qemu_pause(struct cell_ctx *ctx, struct guest *g, bool paused)

@@ -190,18 +190,15 @@ static int qmp_send_all(struct qmp *q, const char *s, size_t n, int64_t deadline
 	return 0;
 }
 
-int qmp_cmd(struct qmp *q, const char *cmd, json_t *args, json_t **reply,
-	    int timeout_ms)
+int qmp_send(struct qmp *q, const char *cmd, json_t *args, int timeout_ms, long long *id)
 {
 	int64_t deadline = deadline_after(timeout_ms);
-	json_int_t id = ++q->next_id;
 	json_t *req;
 	char *text;
 	int rc;
 
-	if (reply)
-		*reply = NULL;
-	req = json_pack("{s:s, s:I}", "execute", cmd, "id", id);
+	*id = ++q->next_id;
+	req = json_pack("{s:s, s:I}", "execute", cmd, "id", (json_int_t)*id);
 	if (!req)
 		return -ENOMEM;
 	if (args)
@@ -215,9 +212,16 @@ int qmp_cmd(struct qmp *q, const char *cmd, json_t *args, json_t **reply,
 	free(text);
 	if (!rc)
 		rc = qmp_send_all(q, "\n", 1, deadline);
-	if (rc)
-		return rc;
+	return rc;
+}
 
+int qmp_reply(struct qmp *q, const char *cmd, long long id, json_t **reply, int timeout_ms)
+{
+	int64_t deadline = deadline_after(timeout_ms);
+	int rc;
+
+	if (reply)
+		*reply = NULL;
 	for (;;) {
 		json_t *m, *mid, *ret, *err;
 
@@ -261,6 +265,21 @@ int qmp_cmd(struct qmp *q, const char *cmd, json_t *args, json_t **reply,
 		q->err[0] = '\0';
 		return 0;
 	}
+}
+
+int qmp_cmd(struct qmp *q, const char *cmd, json_t *args, json_t **reply,
+	    int timeout_ms)
+{
+	int64_t deadline = deadline_after(timeout_ms);
+	long long id;
+	int rc;
+
+	if (reply)
+		*reply = NULL;
+	rc = qmp_send(q, cmd, args, timeout_ms, &id);
+	if (rc)
+		return rc;
+	return qmp_reply(q, cmd, id, reply, ms_left(deadline));
 }
 
 json_t *qmp_event_next(struct qmp *q)

@@ -24,6 +24,12 @@ int qmp_attach(int fd, int timeout_ms, struct qmp **out);
 int qmp_cmd(struct qmp *q, const char *cmd, json_t *args, json_t **reply,
 	    int timeout_ms);
 
+/* qmp_cmd in two halves, so one caller can have commands running in several
+ * QEMUs at once: send cmd (its id in *id), then wait for the reply to that
+ * id. Same returns as qmp_cmd. */
+int qmp_send(struct qmp *q, const char *cmd, json_t *args, int timeout_ms, long long *id);
+int qmp_reply(struct qmp *q, const char *cmd, long long id, json_t **reply, int timeout_ms);
+
 /* The oldest queued event (new reference, removed from the queue) or NULL. */
 json_t *qmp_event_next(struct qmp *q);
 

@@ -344,6 +344,9 @@ void results_print_cell(const struct run *run, size_t i)
 		printf("      apic_timer_fn: %.0f calls/s, longest chain %llu in one hrtimer interrupt, "
 		       "largest lag %llu us\n", r->probe.calls_per_s,
 		       (unsigned long long)r->probe.max_chain, (unsigned long long)r->probe.max_lag_us);
+	if (r->silent_guests)
+		printf("      %d of %lld guests silent for part of the window (starved): their silent time counts as lost ticks (silent_s in the journal)\n",
+		       r->silent_guests, (long long)cell_num(c, "guests", "count"));
 	if (r->error[0]) {
 		/* It quotes kernel lines and VMM messages: no escape sequence of
 		 * theirs reaches the terminal. */

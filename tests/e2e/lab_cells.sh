@@ -14,18 +14,7 @@ lm=build/lockmap
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "lab cells" "needs root"
-  exit 0
-fi
-have=0
-for img in /boot/vmlinuz-*; do
-  [ -f "$img" ] && [ -d "/lib/modules/${img#/boot/vmlinuz-}/build" ] && have=1
-done
-if [ $have = 0 ]; then
-  skip "lab cells" "no /boot/vmlinuz-* with headers (make check installs one)"
-  exit 0
-fi
+lab_ready "lab cells"
 
 # col CSV ROW NAME: a column of cells.csv by its header name (row 1 = first cell).
 col() {

@@ -359,9 +359,9 @@ static void test_pause_qemu(void **state)
 			 "[inject.pause]\nlength = 200ms\ngap = 300ms\n"
 			 "[inject.throttle]\nquota = 10ms\nperiod = 100ms\n");
 	fx->ctx.nguests = 2;
-	if (fx->ctx.launcher->start(&fx->ctx)) {
+	if (fx->ctx.launcher->start(&fx->ctx, why, sizeof(why))) {
 		fx->ctx.launcher->stop(&fx->ctx);
-		fail_msg("qemu launcher could not start 2 tickguests (see %s)", fx->dir);
+		fail_msg("qemu launcher could not start 2 tickguests: %s (see %s)", why, fx->dir);
 	}
 	ic = ic_for(fx, "pause");
 	assert_int_equal(ic.ops->start(&ic), 0);
