@@ -247,7 +247,8 @@ static int qemu_cont_all(struct cell_ctx *ctx, int64_t deadline, char *why, size
 		rc = qmp_send(qg->qmp, "cont", NULL, qemu_start_cmd_ms(deadline), &ids[i]);
 		if (rc)
 			qemu_report_failure(g, qmp_error(qg->qmp), why, len);
-		g->run_ns = now_ns();
+		else
+			g->run_ns = now_ns();
 	}
 	for (size_t i = 0; i < ctx->nguests && !rc; i++) {
 		struct guest *g = &ctx->guests[i];
