@@ -28,6 +28,9 @@ if [ "${LOCKMAP_LAB_KERNEL:-0}" = 1 ]; then
   if [ "$have_kernel" = 0 ]; then
     pkgs="$pkgs linux-image-$lab_kabi linux-headers-$lab_kabi"
   fi
+  # harness/lab/build-kernel.sh (the positive control's lab kernels) and its
+  # tests: the source and what building it takes.
+  pkgs="$pkgs linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves xz-utils patch"
 fi
 
 missing=""

@@ -3,6 +3,8 @@
 # under ASan+UBSan), the libFuzzer targets and the end-to-end shell tests. Each
 # suite speaks TAP; this prints each result, the reasons of skips, and ends with
 # the line "N passed, N failed, N skipped". Exit 1 when anything failed.
+# `tests/run.sh slow` runs only tests/slow/*.sh (make check-slow): the tests
+# that build lab kernels.
 set -u
 
 cd "$(dirname "$0")/.." || exit 2
@@ -45,20 +47,27 @@ run_suite() {
 }
 
 export LOCKMAP_TESTDATA="$PWD/tests/data"
-for t in build/tests/test_* build-san/tests/test_*; do
-  [ -x "$t" ] || continue
-  case "$t" in build-san/*) sfx=" [asan+ubsan]" ;; *) sfx="" ;; esac
-  CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
-    run_suite "$(basename "$t")$sfx" "$t"
-done
+if [ "${1:-}" = slow ]; then
+  for t in tests/slow/*.sh; do
+    [ -f "$t" ] || continue
+    run_suite "slow/$(basename "$t" .sh)" sh "$t"
+  done
+else
+  for t in build/tests/test_* build-san/tests/test_*; do
+    [ -x "$t" ] || continue
+    case "$t" in build-san/*) sfx=" [asan+ubsan]" ;; *) sfx="" ;; esac
+    CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
+      run_suite "$(basename "$t")$sfx" "$t"
+  done
 
-# The libFuzzer targets, for a bounded time on their committed corpus.
-run_suite "fuzz" sh tests/fuzz/run.sh
+  # The libFuzzer targets, for a bounded time on their committed corpus.
+  run_suite "fuzz" sh tests/fuzz/run.sh
 
-for t in tests/e2e/*.sh; do
-  [ -f "$t" ] || continue
-  run_suite "e2e/$(basename "$t" .sh)" sh "$t"
-done
+  for t in tests/e2e/*.sh; do
+    [ -f "$t" ] || continue
+    run_suite "e2e/$(basename "$t" .sh)" sh "$t"
+  done
+fi
 
 while IFS= read -r r; do
   case "$r" in

@@ -2,6 +2,8 @@
 /* Building lockmap_inject.ko for a kernel release into the cache, once per
  * set of inputs (kmodbuild.h). */
 #include <dirent.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -184,5 +186,80 @@ out:
 	free(kver);
 	free(kdir);
 	free(o);
+	return rc;
+}
+
+/* What a kbuild tree needs for `make M=`: a tree made by `make O=DIR bzImage
+ * modules` has them all; Debian's linux-headers packages too. */
+static const char *const kmodbuild_tree_files[] = {
+	"Makefile", "include/generated/autoconf.h", "include/config/kernel.release",
+	"scripts/mod/modpost", "Module.symvers",
+};
+
+/* The missing files of the tree, ", "-separated, or "" when it is complete. */
+static void kmodbuild_tree_missing(const char *kdir, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(kmodbuild_tree_files); i++) {
+		char *p = xasprintf("%s/%s", kdir, kmodbuild_tree_files[i]);
+
+		if (access(p, R_OK) < 0 && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+						kmodbuild_tree_files[i]);
+		free(p);
+	}
+}
+
+int kmodbuild_tree(const char *release, const char *image, char *kdir, size_t len, char *why,
+		   size_t wlen)
+{
+	char *img = image ? strdup(image) : NULL, *beside, *p, missing[256], rel[128] = "";
+	char *sys = xasprintf("/lib/modules/%s/build", release);
+	int rc = 0;
+	FILE *f;
+
+	beside = img ? xasprintf("%s/build", dirname(img)) : NULL;
+	if (beside && access(beside, F_OK) == 0) {
+		/* The image's own tree (harness/lab/build-kernel.sh): it must be
+		 * this very release, and prepared. */
+		snprintf(kdir, len, "%s", beside);
+		p = xasprintf("%s/include/config/kernel.release", beside);
+		f = fopen(p, "re");
+		free(p);
+		if (f) {
+			if (!fgets(rel, sizeof(rel), f))
+				rel[0] = '\0';
+			rel[strcspn(rel, "\n")] = '\0';
+			fclose(f);
+		}
+		kmodbuild_tree_missing(beside, missing, sizeof(missing));
+		if (missing[0]) {
+			snprintf(why, wlen, "the kernel tree %s beside %s is not prepared for building modules (missing: %s); build it with harness/lab/build-kernel.sh, or run make O=%s bzImage modules in its source",
+				 beside, image, missing, beside);
+			rc = -ENOENT;
+		} else if (strcmp(rel, release)) {
+			snprintf(why, wlen, "the kernel tree %s beside %s is release %s, the image is %s: the image was not built from it",
+				 beside, image, rel, release);
+			rc = -ENOENT;
+		}
+	} else if (access(sys, F_OK) == 0) {
+		snprintf(kdir, len, "%s", sys);
+		kmodbuild_tree_missing(sys, missing, sizeof(missing));
+		if (missing[0]) {
+			snprintf(why, wlen, "the headers of kernel %s in %s are incomplete (missing: %s); reinstall them: apt-get install --reinstall linux-headers-%s",
+				 release, sys, missing, release);
+			rc = -ENOENT;
+		}
+	} else {
+		snprintf(why, wlen, "no kernel tree to build %s for kernel %s: neither %s nor %s; install the headers (apt-get install linux-headers-%s) or build the kernel with harness/lab/build-kernel.sh, which keeps its tree beside the image",
+			 KMODBUILD_NAME, release, beside ? beside : "a build/ directory beside the image",
+			 sys, release);
+		rc = -ENOENT;
+	}
+	free(img);
+	free(beside);
+	free(sys);
 	return rc;
 }

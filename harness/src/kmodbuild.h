@@ -38,4 +38,12 @@ bool kmodbuild_ready(const struct kmodbuild *kb);
  * log's tail for a failed build, which stays in <entry>.failed). */
 int kmodbuild_make(struct kmodbuild *kb, char *why, size_t wlen);
 
+/* The kbuild tree to build the module against for release: the build/
+ * directory beside image (harness/lab/build-kernel.sh keeps a kernel's O= tree
+ * there, so a self-built kernel needs nothing under /lib/modules), checked to be
+ * that release and prepared; else /lib/modules/<release>/build (a headers
+ * package). image may be NULL. 0, or -ENOENT with why saying what is missing. */
+int kmodbuild_tree(const char *release, const char *image, char *kdir, size_t len, char *why,
+		   size_t wlen);
+
 #endif

@@ -538,12 +538,9 @@ int labimage_prepare(const char *image, struct labimage *li, char *why, size_t w
 	rc = labimage_kernel_version(li->kernel, li->version, sizeof(li->version), why, wlen);
 	if (rc)
 		return rc == -ENOEXEC ? -EINVAL : rc;
-	snprintf(li->kdir, sizeof(li->kdir), "/lib/modules/%s/build", li->version);
-	if (!headers_present(li->version)) {
-		snprintf(why, wlen, "the headers of kernel %s (%s) are not installed; install them: apt-get install linux-headers-%s",
-			 li->version, li->kdir, li->version);
-		return -ENOENT;
-	}
+	rc = kmodbuild_tree(li->version, li->kernel, li->kdir, sizeof(li->kdir), why, wlen);
+	if (rc)
+		return rc;
 	rc = labimage_files(&lf, why, wlen);
 	if (!rc)
 		rc = cache_prepare("lab", why, wlen);
