@@ -154,7 +154,7 @@ bench: all
 	$(Q)sh tests/bench.sh
 
 lint:
-	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/fuzz/*.sh tests/lib/*.sh .ci/run
+	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh .ci/run
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
 
 PREFIX ?= /usr/local
@@ -162,6 +162,10 @@ install: all
 	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(PREFIX)/bin/lockmap
 	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(PREFIX)/lib/lockmap/tickguest.elf
 	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/init.sh
+	install -D -m 0755 harness/lab/build-kernel.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/build-kernel.sh
+	install -D -m 0644 harness/lab/lab.config $(DESTDIR)$(PREFIX)/lib/lockmap/lab/lab.config
+	install -D -m 0644 harness/lab/patches/revert-periodic-timer-catchup-fix.patch \
+		$(DESTDIR)$(PREFIX)/lib/lockmap/lab/patches/revert-periodic-timer-catchup-fix.patch
 	install -d $(DESTDIR)$(PREFIX)/lib/lockmap/kmod
 	install -m 0644 harness/kmod/*.c harness/kmod/*.h harness/kmod/Kbuild harness/kmod/Makefile \
 		$(DESTDIR)$(PREFIX)/lib/lockmap/kmod/
