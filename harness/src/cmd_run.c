@@ -135,13 +135,13 @@ static int run_cells(struct run *run, bool lab_inner)
 		progress_clear(&pg);
 		results_print_cell(run, i);
 		if (results_write_tables(run) < 0)
-			lm_warn("cannot write cells.csv/junit.xml in %s", run->dir);
+			lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", run->dir);
 	}
 	progress_clear(&pg);
 	run_journal_mark(run, "run_end",
 			 json_pack("{s:b}", "interrupted", lm_stop_requested != 0));
 	if (results_write_tables(run) < 0)
-		lm_warn("cannot write cells.csv/junit.xml in %s", run->dir);
+		lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", run->dir);
 	results_print_summary(run);
 	if (lm_stop_requested)
 		lm_info("interrupted by signal %d: `lockmap run --run-dir %s %s` runs the rest",

@@ -371,7 +371,7 @@ static int lab_finish(struct lab *L, int exit_code)
 	if (results_load_journal(&L->run) < 0)
 		lm_warn("lab: cannot read back %s/journal.jsonl", L->run.dir);
 	if (results_write_tables(&L->run) < 0)
-		lm_warn("cannot write cells.csv/junit.xml in %s", L->run.dir);
+		lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", L->run.dir);
 	results_print_summary(&L->run);
 	if (lm_stop_requested) {
 		lm_info("interrupted by signal %d", lm_stop_requested);

@@ -380,6 +380,7 @@ void results_print_summary(const struct run *run)
 			       run->fail_on & (1u << o) ? "yes" : "no");
 	if (interrupted)
 		printf("  %-12s %6u  %s\n", "interrupted", interrupted, "no (it runs on resume)");
+	results_print_rates(run);
 	printf("results: %s\n", run->dir);
 }
 

@@ -28,8 +28,16 @@ int results_create(const char *base, const struct profile *p, const struct grid 
 		   json_t *extra, struct run *run);
 /* The directory of one cell: <run>/cells/<cell-id>[-r<rep>]. malloc'd. */
 char *results_cell_dir(const struct run *run, const struct cell *c);
-/* Rewrite cells.csv and junit.xml from the cells done so far. */
+/* Rewrite cells.csv, rates.csv and junit.xml from the cells done so far. */
 int results_write_tables(const struct run *run);
+/* rates.csv (results_rates.c): a row per cell id, its outcomes over its
+ * repeats and the rate of the worst (rates.h). */
+int results_write_rates(const struct run *run);
+/* A CSV field (valid printable UTF-8, quoted when needed), then a comma, or
+ * a newline when last. */
+void results_csv_field(FILE *f, const char *s, bool last);
+/* The axis fields of a row: c's values, or the axes' names when c is NULL. */
+void results_csv_axes(FILE *f, const struct grid *g, const struct cell *c);
 void results_close(struct run *run);
 /* `run --run-dir DIR`: DIR must be an empty directory (a new run: run.json is
  * written there) or the directory of a run of the same grid as g (same cells
@@ -68,6 +76,8 @@ size_t results_redo_lockmap_errors(struct run *run);
 /* One line per finished cell, and the summary table, on stdout. */
 void results_print_cell(const struct run *run, size_t i);
 void results_print_summary(const struct run *run);
+/* The summary's lines per cell id over its repeats (when repeat > 1). */
+void results_print_rates(const struct run *run);
 /* Was the cell ended by a signal (not by what it tested)? It is skipped, not
  * an error of the run; a lockup it showed before the signal still counts. */
 bool results_cell_interrupted(const struct cell_result *r);

@@ -13,7 +13,7 @@
 
 /* A CSV field: valid, printable UTF-8 (a row stays one line), quoted when it
  * holds a comma or a quote. */
-static void csv_field(FILE *f, const char *s, bool last)
+void results_csv_field(FILE *f, const char *s, bool last)
 {
 	char *t = text_clean(s, strlen(s), TEXT_PRINTABLE);
 
@@ -30,6 +30,17 @@ static void csv_field(FILE *f, const char *s, bool last)
 	}
 	free(t);
 	fputc(last ? '\n' : ',', f);
+}
+
+void results_csv_axes(FILE *f, const struct grid *g, const struct cell *c)
+{
+	for (size_t a = 0; a < g->naxes; a++) {
+		char *name = xasprintf("%s.%s", g->axes[a]->section, g->axes[a]->key);
+
+		results_csv_field(f, c ? cell_val(c, g->axes[a]->section, g->axes[a]->key)->text : name,
+				  false);
+		free(name);
+	}
 }
 
 /* Text or an attribute value in XML 1.0: valid UTF-8 with no control
@@ -81,8 +92,7 @@ static void results_csv_row(FILE *f, const struct grid *g, const struct cell *c,
 	char num[64];
 
 	fprintf(f, "%zu,%d,%s,", c->index, c->rep, c->id);
-	for (size_t a = 0; a < g->naxes; a++)
-		csv_field(f, cell_val(c, g->axes[a]->section, g->axes[a]->key)->text, false);
+	results_csv_axes(f, g, c);
 	fprintf(f, "%s,%lld,%d,%llu,%llu,%llu,", outcome_name(r->outcome),
 		(long long)r->seconds, r->guests_died, (unsigned long long)r->ticks,
 		(unsigned long long)r->expected, (unsigned long long)r->lost);
@@ -98,7 +108,7 @@ static void results_csv_row(FILE *f, const struct grid *g, const struct cell *c,
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%u", r->nevents[k]);
 	fputc(',', f);
-	csv_field(f, r->error, true);
+	results_csv_field(f, r->error, true);
 }
 
 static int results_write_csv(const struct run *run)
@@ -112,12 +122,7 @@ static int results_write_csv(const struct run *run)
 		return -errno;
 	}
 	fputs("index,rep,cell_id,", f);
-	for (size_t a = 0; a < g->naxes; a++) {
-		char *name = xasprintf("%s.%s", g->axes[a]->section, g->axes[a]->key);
-
-		csv_field(f, name, false);
-		free(name);
-	}
+	results_csv_axes(f, g, NULL);
 	fputs("outcome,seconds,guests_died,ticks,expected,lost,worst_loss_pct,late,maxgap_us", f);
 	fputs(",probe_calls_per_s,probe_max_chain,probe_max_lag_us", f);
 	for (int k = 0; k < EV__COUNT; k++)
@@ -207,6 +212,7 @@ int results_write_tables(const struct run *run)
 {
 	int rc = results_write_csv(run);
 	int rc2 = results_write_junit(run);
+	int rc3 = results_write_rates(run);
 
-	return rc ? rc : rc2;
+	return rc ? rc : rc2 ? rc2 : rc3;
 }
