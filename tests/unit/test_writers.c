@@ -5,7 +5,7 @@
  * quotes, XML markup, CR/LF, very long text. Each output is parsed back:
  * jansson for run.json and the journal, a strict check of junit.xml
  * (characters XML 1.0 allows, markup escaped, tags balanced), the field count
- * of every cells.csv row. */
+ * of every cells.csv and rates.csv row. */
 #include "testutil.h"
 
 #include <string.h>
@@ -390,7 +390,7 @@ static void assert_xml_ok(const char *s, size_t len)
 	assert_int_equal(depth, 0);
 }
 
-/* cells.csv and junit.xml with hostile axis values and error texts, one cell
+/* cells.csv, rates.csv and junit.xml with hostile axis values and error texts, one cell
  * interrupted by SIGTERM. */
 static void test_tables_hostile(void **state)
 {
@@ -434,6 +434,17 @@ static void test_tables_hostile(void **state)
 		assert_string_equal(last, want);
 		free(want);
 	}
+	assert_int_equal(rows, fx->g.ncells);
+	free(buf);
+
+	/* rates.csv: the same axis values, a row per cell id */
+	buf = slurp(fx->dir, "rates.csv", &len);
+	assert_true(utf8_clean(buf, len, true));
+	header = csv_fields(buf, strcspn(buf, "\n"), last, sizeof(last));
+	assert_string_equal(last, "wilson_hi");
+	rows = 0;
+	for (line = strchr(buf, '\n') + 1; *line; line = strchr(line, '\n') + 1, rows++)
+		assert_int_equal(csv_fields(line, strcspn(line, "\n"), last, sizeof(last)), header);
 	assert_int_equal(rows, fx->g.ncells);
 	free(buf);
 
