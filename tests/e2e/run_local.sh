@@ -32,7 +32,7 @@ sed 's/^/# /' "$tmp/smoke.out"
 check "smoke.profile exits 0 (got $rc)" "[ $rc -eq 0 ]"
 run="$tmp/res/latest"
 check "results/latest points at the run" "[ -L '$tmp/res/latest' ] && [ -d '$run' ]"
-for f in run.json journal.jsonl cells.csv junit.xml; do
+for f in run.json journal.jsonl cells.csv rates.csv junit.xml; do
   check "run has $f" "[ -s '$run/$f' ]"
 done
 check "run.json has the kernel, CPU and profile text" \
@@ -40,6 +40,8 @@ check "run.json has the kernel, CPU and profile text" \
 check "journal has 2 cell_start and 2 cell_end" \
   "[ \$(grep -c '\"type\":\"cell_start\"' '$run/journal.jsonl') -eq 2 ] && [ \$(grep -c '\"type\":\"cell_end\"' '$run/journal.jsonl') -eq 2 ]"
 check "cells.csv has a header and 2 rows" "[ \$(wc -l <'$run/cells.csv') -eq 3 ]"
+check "rates.csv has a header and a row per cell id (2, n = 1 each)" \
+  "[ \$(wc -l <'$run/rates.csv') -eq 3 ] && [ \$(awk -F, 'NR > 1 && \$4 == 1' '$run/rates.csv' | wc -l) -eq 2 ]"
 check "each cell has guest logs with tick reports" \
   "[ \$(grep -l '^tick seq=' '$run'/cells/*/guest-0.log | wc -l) -eq 2 ]"
 clean=$(outcome_of "$run/cells.csv")
