@@ -114,16 +114,22 @@ fi
 source=$(cd "$(dirname "$source")" && pwd)/$(basename "$source")
 
 # ---- the entry ----
-# A tarball is keyed by its contents; a tree by its path and, for a git tree,
-# its commit and uncommitted changes (make rebuilds what changed in the entry).
+# A tarball is keyed by its contents. A tree is keyed by its path, so that its
+# entry's O= tree is reused and make rebuilds only what changed (a bisect);
+# the entry is current when the tree's git commit and uncommitted diff are
+# those of its last build (a tree that is no git checkout is always rebuilt).
 if [ -d "$source" ]; then
 	if [ ! -f "$source/Makefile" ] || [ ! -f "$source/scripts/kconfig/merge_config.sh" ]; then
 		die "$source is not a kernel source tree (no Makefile and scripts/kconfig/merge_config.sh)"
 	fi
-	srckey=$(printf '%s\n' "$source"; git -C "$source" rev-parse HEAD 2>/dev/null || true;
-		git -C "$source" diff HEAD 2>/dev/null | sha256sum)
+	srckey="tree $source"
+	state=""
+	if head=$(git -C "$source" rev-parse HEAD 2>/dev/null); then
+		state="$head $(git -C "$source" diff HEAD | sha256sum)"
+	fi
 else
 	srckey=$(sha256sum <"$source")
+	state=tarball
 fi
 key=$({
 	echo "recipe $RECIPE $variant"
@@ -142,7 +148,15 @@ if ! flock -n 9; then
 	say "another build of $entry is running; waiting for it"
 	flock 9
 fi
-if [ -f "$entry/done" ] && [ -f "$image" ] && [ ! -d "$source" ]; then
+current=0
+if [ -f "$entry/done" ] && [ -f "$image" ]; then
+	if [ ! -d "$source" ]; then
+		current=1
+	elif [ -n "$state" ] && [ "$(cat "$entry/state" 2>/dev/null)" = "$state" ]; then
+		current=1
+	fi
+fi
+if [ "$current" = 1 ]; then
 	say "cached: $(cat "$entry/release") ($entry)"
 	echo "$image"
 	exit 0
@@ -219,6 +233,7 @@ release=$(make -s -C "$srcdir" O="$out" kernelrelease 2>>"$log")
 cp "$out/arch/x86/boot/bzImage" "$image.tmp" || die "cannot copy the image into $entry"
 mv "$image.tmp" "$image" || die "cannot rename $image.tmp"
 echo "$release" >"$entry/release"
+echo "$state" >"$entry/state"
 touch "$entry/done"
 say "built $release in $(($(date +%s) - start)) s"
 echo "$image"
