@@ -18,6 +18,8 @@
 #include "progress.h"
 #include "results.h"
 #include "runlock.h"
+#include "search_plan.h"
+#include "search_run.h"
 #include "text.h"
 
 static void run_usage(FILE *f)
@@ -85,60 +87,88 @@ static void run_journal_mark(struct run *run, const char *type, json_t *rec)
 	(void)journal_append(run->journal, rec, true);
 }
 
-/* The cells not done yet, one after the other. Returns an exit code. */
+/* What the cells of one run share as they run one after the other. */
+struct run_loop {
+	struct run *run;
+	bool lab_inner;
+	struct progress pg;
+	size_t ran;		/* cells run by this lockmap */
+};
+
+/* Run grid cell i (search_cell_fn): 0, or the exit code that stops the run. */
+static int run_one_cell(void *arg, size_t i)
+{
+	struct run_loop *rl = arg;
+	struct run *run = rl->run;
+	const struct cell *cl = &run->grid->cells[i];
+	const char *accel;
+	char why[512] = "", *dir;
+
+	accel = accel_choose(cell_str(cl, "guests", "accel"), why, sizeof(why));
+	if (!accel) {
+		lm_err("cell %s: guests.accel = %s is not usable here: %s", cl->id,
+		       cell_str(cl, "guests", "accel"), why);
+		return EXIT_NOTREADY;
+	}
+	if (!rl->ran) {
+		json_t *rec = json_pack("{s:s, s:o, s:I, s:b}", "accel", accel,
+					"accel_reason", text_json(why),
+					"cells", (json_int_t)run->grid->ncells,
+					"lab_inner", rl->lab_inner);
+
+		run_journal_mark(run, "run_start", rec);
+		lm_info("%s", why);
+	}
+	rl->ran++;
+	/* A search runs few of its grid's cells: count them, not the index. */
+	rl->pg.cell = run->search ? rl->ran : i + 1;
+	dir = results_cell_dir(run, cl);
+	(void)cell_run(cl, run->id, dir, accel, run->journal, &rl->pg, &run->res[i]);
+	free(dir);
+	run->done[i] = true;
+	rl->pg.counts[run->res[i].outcome]++;
+	progress_clear(&rl->pg);
+	results_print_cell(run, i);
+	if (results_write_tables(run) < 0)
+		lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", run->dir);
+	return 0;
+}
+
+/* The cells not done yet (with a [search], those its probes ask for), one
+ * after the other. Returns an exit code. */
 static int run_cells(struct run *run, bool lab_inner)
 {
 	const struct grid *g = run->grid;
-	struct progress pg = { 0 };
-	char why[512] = "";
+	struct run_loop rl = { .run = run, .lab_inner = lab_inner };
 	size_t todo = 0;
 	int exit_code = EXIT_CLEAN;
 
 	for (size_t i = 0; i < g->ncells; i++)
 		todo += !run->done[i];
-	pg.ncells = g->ncells;
-	pg.run_start = now_ns();
-	pg.cell_ns = cell_num(&g->cells[0], "run", "cell_seconds") +
-		     cell_num(&g->cells[0], "run", "warmup") +
-		     cell_num(&g->cells[0], "run", "cooldown");
-	if (todo < g->ncells)
+	rl.pg.ncells = run->search ? run->search->ncombos * run->search->repeat *
+				     search_bound(&run->search->space) : g->ncells;
+	rl.pg.run_start = now_ns();
+	rl.pg.cell_ns = cell_num(&g->cells[0], "run", "cell_seconds") +
+			cell_num(&g->cells[0], "run", "warmup") +
+			cell_num(&g->cells[0], "run", "cooldown");
+	if (run->search && todo < g->ncells)
+		lm_info("run %s: %zu cells of the search done already; going on from them", run->id,
+			g->ncells - todo);
+	else if (todo < g->ncells)
 		lm_info("run %s: %zu of %zu cells done already; running the other %zu", run->id,
 			g->ncells - todo, g->ncells, todo);
-	for (size_t i = 0; i < g->ncells && !lm_stop_requested; i++) {
-		const struct cell *cl = &g->cells[i];
-		const char *accel;
-		char *dir;
+	if (run->search) {
+		int rc = search_run(run, run_one_cell, &rl);
 
-		if (run->done[i])
-			continue;
-		accel = accel_choose(cell_str(cl, "guests", "accel"), why, sizeof(why));
-		if (!accel) {
-			lm_err("cell %s: guests.accel = %s is not usable here: %s", cl->id,
-			       cell_str(cl, "guests", "accel"), why);
-			exit_code = EXIT_NOTREADY;
-			break;
-		}
-		if (!pg.cell) {
-			json_t *rec = json_pack("{s:s, s:o, s:I, s:b}", "accel", accel,
-						"accel_reason", text_json(why),
-						"cells", (json_int_t)g->ncells,
-						"lab_inner", lab_inner);
-
-			run_journal_mark(run, "run_start", rec);
-			lm_info("%s", why);
-		}
-		pg.cell = i + 1;
-		dir = results_cell_dir(run, cl);
-		(void)cell_run(cl, run->id, dir, accel, run->journal, &pg, &run->res[i]);
-		free(dir);
-		run->done[i] = true;
-		pg.counts[run->res[i].outcome]++;
-		progress_clear(&pg);
-		results_print_cell(run, i);
-		if (results_write_tables(run) < 0)
-			lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", run->dir);
+		if (rc < 0)
+			lm_err("search: %s", strerror(-rc));
+		exit_code = rc < 0 ? EXIT_NOTREADY : rc;
+	} else {
+		for (size_t i = 0; i < g->ncells && !lm_stop_requested && !exit_code; i++)
+			if (!run->done[i])
+				exit_code = run_one_cell(&rl, i);
 	}
-	progress_clear(&pg);
+	progress_clear(&rl.pg);
 	run_journal_mark(run, "run_end",
 			 json_pack("{s:b}", "interrupted", lm_stop_requested != 0));
 	if (results_write_tables(run) < 0)
@@ -283,7 +313,7 @@ int cmd_run(int argc, char **argv)
 	if (exit_code)
 		goto out;
 	if (dry) {
-		grid_print(&g, stdout);
+		search_plan_print(&g, stdout);
 		goto out;
 	}
 	/* A run directory that is not this profile's is refused before anything
@@ -336,7 +366,13 @@ int cmd_run(int argc, char **argv)
 	}
 	if (lab_inner)
 		run_write_lab_facts(&run);
-	lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);
+	if (run.search)
+		lm_info("run %s: a search in %zu combination(s), at most %u probes each (the grid at "
+			"%s has %zu cells), results in %s", run.id, run.search->ncombos,
+			search_bound(&run.search->space), p->search->resolution.text, g.ncells,
+			run.dir);
+	else
+		lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);
 	exit_code = run_cells(&run, lab_inner);
 	results_close(&run);
 out:

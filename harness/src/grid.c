@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The grid: every combination of a profile's axis values is one cell, run
- * [run] repeat times. A cell's id hashes its parameters so the same cell has
- * the same id in every run, whatever the key order or spelling in the file. */
+ * [run] repeat times ([search] repeats in a search). A cell's id hashes its
+ * parameters so the same cell has the same id in every run, whatever the key
+ * order or spelling in the file. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,14 @@ static int line_cmp(const void *a, const void *b)
 }
 
 /* Keys that name or count the run, not the cell, stay out of the id: the
- * same cell in a run called differently, or repeated more, is the same cell. */
+ * same cell in a run called differently, or repeated more, is the same cell;
+ * and so is a cell probed by a [search] (its axis key is in the id, with the
+ * value probed) and the cell of a profile that lists that value. */
 static bool id_excluded(const struct pkey *k)
 {
-	return !strcmp(k->section, "run") && (!strcmp(k->key, "name") || !strcmp(k->key, "repeat"));
+	return (!strcmp(k->section, "run") &&
+		(!strcmp(k->key, "name") || !strcmp(k->key, "repeat"))) ||
+	       !strcmp(k->section, "search");
 }
 
 /* FNV-1a 64 over the sorted "section.key=text\n" lines of the params the
@@ -56,8 +61,7 @@ static void cell_id(struct cell *c, char (*lines)[ID_LINE_MAX], char **sorted)
 
 int grid_build(const struct profile *p, struct grid *g)
 {
-	const struct pkey *rep = profile_key(p, "run", "repeat");
-	size_t repeat = rep ? (size_t)rep->vals[0].num : 1;
+	size_t repeat = profile_repeat(p);
 	size_t combos = 1, *axis_of = NULL, *choice = NULL;
 	char (*lines)[ID_LINE_MAX] = NULL;
 	char **sorted = NULL;

@@ -21,6 +21,8 @@
 #include "profile.h"
 #include "runfiles.h"
 #include "runlock.h"
+#include "search_plan.h"
+#include "search_run.h"
 #include "spawn.h"
 
 /* Deaths of the lab host while no cell ran (between cells, while the inner
@@ -45,16 +47,6 @@ void lab_progress(struct lab *L, const char *phase, int64_t len)
 	L->pg.phase_start = now_ns();
 	L->pg.phase_len = len;
 	progress_draw(&L->pg, 1);
-}
-
-/* How many cells have a result. */
-static size_t lab_cells_done(const struct lab *L)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < L->grid.ncells; i++)
-		n += L->run.done[i];
-	return n;
 }
 
 /* One boot of the lab host, from spawn to teardown. */
@@ -130,7 +122,8 @@ static int lab_cells(struct lab *L)
 	 * ncells reboots of that kind; deaths outside a cell are bounded too. */
 	int max_boots = (int)L->grid.ncells + LAB_MAX_IDLE_DEATHS + 1;
 
-	while (lab_cells_done(L) < L->grid.ncells && boots < max_boots) {
+	/* With a [search] the cells wanted are those its probes ask for. */
+	while (results_wanted(&L->run, NULL, 0) && boots < max_boots) {
 		struct lab_boot b = { .n = ++boots, .cur = -1 };
 		enum lab_end end = lab_boot_once(L, &b);
 		/* Room for every part of a reason (the hang samples, the console
@@ -185,7 +178,7 @@ static int lab_cells(struct lab *L)
 		}
 		lab_boot_free(&b);
 	}
-	if (lab_cells_done(L) < L->grid.ncells)
+	if (results_wanted(&L->run, NULL, 0))
 		lab_journal_error_rest(L, "the lab host was rebooted too often; see lab-console.log");
 	return exit_code;
 }
@@ -352,7 +345,8 @@ static int lab_open_run(struct lab *L, const char *base)
 	}
 	lm_info("run %s: %zu cells in a lab host, results in %s", L->run.id, L->grid.ncells,
 		L->run.dir);
-	L->pg.ncells = L->grid.ncells;
+	L->pg.ncells = L->run.search ? L->run.search->ncombos * L->run.search->repeat *
+				       search_bound(&L->run.search->space) : L->grid.ncells;
 	L->pg.run_start = now_ns();
 	L->cell_ns = cell_num(&L->grid.cells[0], "run", "cell_seconds") +
 		     cell_num(&L->grid.cells[0], "run", "warmup") +
@@ -370,6 +364,10 @@ static int lab_finish(struct lab *L, int exit_code)
 	/* The journal is the truth: the inner run's records and ours. */
 	if (results_load_journal(&L->run) < 0)
 		lm_warn("lab: cannot read back %s/journal.jsonl", L->run.dir);
+	/* A cell that killed the lab host ended the search with no inner run
+	 * left to say so. */
+	if (search_journal_sync(&L->run) < 0)
+		lm_warn("lab: cannot journal the search's records in %s", L->run.dir);
 	if (results_write_tables(&L->run) < 0)
 		lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", L->run.dir);
 	results_print_summary(&L->run);
@@ -399,7 +397,7 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 	/* --dry-run: the cells, as `lockmap run -n` prints them. */
 	if (exit_code || L.o->dry_run) {
 		if (!exit_code)
-			grid_print(&L.grid, stdout);
+			search_plan_print(&L.grid, stdout);
 		lab_free(&L);
 		return exit_code;
 	}

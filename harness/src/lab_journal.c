@@ -60,7 +60,13 @@ static void lab_journal_cell_start(struct lab *L, struct lab_boot *b, size_t idx
 		lm_warn("lab: cannot write %s: %s", path, strerror(errno));
 	free(path);
 	free(dir);
+	/* A search runs few of its grid's cells: count them, not the index. */
 	L->pg.cell = idx + 1;
+	if (L->run.search) {
+		L->pg.cell = 1;
+		for (size_t i = 0; i < L->grid.ncells; i++)
+			L->pg.cell += L->run.done[i];
+	}
 	lab_progress(L, "cell", L->cell_ns);
 }
 
@@ -189,20 +195,28 @@ void lab_journal_cell_died(struct lab *L, struct lab_boot *b, enum outcome o, co
 	lab_journal_cell_done(L, idx, &res);
 }
 
-/* Every cell without a result becomes an error with why (the lab host could
- * not run them). */
+/* Every cell the run still wants (results_wanted: without a [search], every
+ * cell without a result) becomes an error with why (the lab host could not
+ * run them). */
 void lab_journal_error_rest(struct lab *L, const char *why)
 {
-	for (size_t i = 0; i < L->grid.ncells; i++) {
+	size_t n = results_wanted(&L->run, NULL, 0);
+	size_t *want = calloc(n ? n : 1, sizeof(*want));
+
+	if (!want)
+		return;
+	/* With a [search], its next probes: an error ends their searches. */
+	n = results_wanted(&L->run, want, n);
+	for (size_t w = 0; w < n; w++) {
 		struct cell_result res = { .outcome = OUT_ERROR, .lockmap_error = true };
 		struct journal_cell_end_info x = { .source = "lab" };
+		size_t i = want[w];
 
-		if (L->run.done[i])
-			continue;
 		snprintf(res.error, sizeof(res.error), "%s", why);
 		x.console_tail = lab_console_tail_json(L);
 		(void)journal_append(L->run.journal, journal_cell_end(&L->grid.cells[i], &res, &x),
 				     true);
 		lab_journal_cell_done(L, i, &res);
 	}
+	free(want);
 }

@@ -145,14 +145,14 @@ static void default_run_name(const char *path, char *buf, size_t len)
 /* Every key of the section that the file did not set gets its default;
  * a key without a default is required. */
 static int section_defaults(struct pstate *st, struct profile *p, size_t *cap, size_t first,
-			    const char *section, const struct section_spec *ss)
+			    const char *section, const struct section_spec *ss, const char *owned)
 {
 	for (size_t i = 0; i < ss->nkeys; i++) {
 		const struct pspec *k = &ss->keys[i];
 		const char *def = k->def;
 		char why[512], name[128];
 		struct pkey *pk;
-		bool set = false;
+		bool set = false, searched;
 		int line;
 
 		if (pspec_is_wildcard(k))
@@ -161,7 +161,8 @@ static int section_defaults(struct pstate *st, struct profile *p, size_t *cap, s
 			set |= !strcmp(p->keys[j].key, k->key);
 		if (set)
 			continue;
-		if (!def) {
+		searched = owned && !strcmp(k->key, owned);
+		if (!def && !searched) {
 			line = sect_line(st, section);
 			if (line)
 				return pst_fail(st, "%s:%d: [%s] %s: required key is missing; add a line "
@@ -184,6 +185,9 @@ static int section_defaults(struct pstate *st, struct profile *p, size_t *cap, s
 		if (!pk->vals)
 			abort();
 		pk->nvals = 1;
+		/* The [search] gives it its values (psearch_apply). */
+		if (searched)
+			continue;
 		if (pval_parse(k, def, pk->vals, why, sizeof(why)) < 0)
 			return pst_fail(st, "%s: [%s] %s: the built-in default '%s' is invalid (a "
 					"lockmap bug): %s", st->path, section, k->key, def, why);
@@ -194,8 +198,7 @@ static int section_defaults(struct pstate *st, struct profile *p, size_t *cap, s
 /* A grid too large to ever finish is a profile error, found before any cell. */
 static int grid_size_check(struct pstate *st, const struct profile *p)
 {
-	const struct pkey *rep = profile_key(p, "run", "repeat");
-	uint64_t cells = rep ? (uint64_t)rep->vals[0].num : 1;
+	uint64_t cells = profile_repeat(p);
 	char axes[512] = "";
 	size_t off = 0;
 	const struct pkey *widest = NULL;
@@ -219,12 +222,14 @@ static int grid_size_check(struct pstate *st, const struct profile *p)
 	/* The line of the axis with the most values, the first to shrink. */
 	return pst_fail(st, "%s:%d: the grid has more than %d cells (%srepeat %" PRId64 "); use "
 			"fewer axis values", st->path, widest ? widest->line : 1,
-			PROFILE_MAX_CELLS, axes, rep ? rep->vals[0].num : 1);
+			PROFILE_MAX_CELLS, axes, (int64_t)profile_repeat(p));
 }
 
 static int profile_build(struct pstate *st, struct profile *p)
 {
 	static const char *const builtin[] = { "run", "host", "guests", "expect", "monitor" };
+	const char *owned_key = NULL;
+	char owned_sec[48] = "";
 	size_t cap = 0;
 
 	p->sections = calloc(st->nsects + ARRAY_SIZE(builtin), sizeof(*p->sections));
@@ -241,6 +246,8 @@ static int profile_build(struct pstate *st, struct profile *p)
 	for (size_t i = 0; i < p->nsections; i++)
 		if (!p->sections[i])
 			abort();
+	if (!psearch_owned(st, owned_sec, sizeof(owned_sec), &owned_key))
+		owned_key = NULL;
 
 	for (size_t s = 0; s < p->nsections; s++) {
 		const char *name = p->sections[s];
@@ -253,9 +260,12 @@ static int profile_build(struct pstate *st, struct profile *p)
 			if (!strcmp(st->raws[i].section, name) &&
 			    key_add(st, p, &cap, first, ss, &st->raws[i]) < 0)
 				return st->rc;
-		if (section_defaults(st, p, &cap, first, name, ss) < 0)
+		if (section_defaults(st, p, &cap, first, name, ss,
+				     strcmp(name, owned_sec) ? NULL : owned_key) < 0)
 			return st->rc;
 	}
+	if (psearch_apply(st, p) < 0)
+		return st->rc;
 	return grid_size_check(st, p);
 }
 
@@ -353,6 +363,7 @@ void profile_free(struct profile *p)
 		free(p->sections[i]);
 	free(p->sections);
 	free(p->section_lines);
+	free(p->search);
 	free(p->path);
 	free(p->text);
 	free(p);
@@ -364,6 +375,15 @@ const struct pkey *profile_key(const struct profile *p, const char *section, con
 		if (!strcmp(p->keys[i].section, section) && !strcmp(p->keys[i].key, key))
 			return &p->keys[i];
 	return NULL;
+}
+
+unsigned profile_repeat(const struct profile *p)
+{
+	const struct pkey *rep = profile_key(p, "run", "repeat");
+
+	if (p->search)
+		return p->search->repeats;
+	return rep ? (unsigned)rep->vals[0].num : 1;
 }
 
 bool profile_has_section(const struct profile *p, const char *section)

@@ -52,6 +52,15 @@ struct pkey {
 	int line;		/* profile line, 0 for defaults */
 };
 
+/* [search] (profile_search.c): the one numeric key it searches, and how. */
+struct profile_search {
+	const struct pkey *axis;	/* its values: lo, lo + resolution, ..., hi */
+	struct pval lo, hi, resolution;	/* in the axis' type and units */
+	const char *reach;		/* the target outcome (outcome.h name) */
+	unsigned repeats;		/* per probe: [search] repeats, else [run] repeat */
+	int line;			/* the line of axis = */
+};
+
 struct profile {
 	char *path;
 	char *text;		/* the profile file's text, kept for run.json */
@@ -60,6 +69,7 @@ struct profile {
 	char **sections;	/* sections present, in order of appearance */
 	int *section_lines;	/* the line of each one's header, 0 when absent */
 	size_t nsections;
+	struct profile_search *search;	/* NULL: no [search] section */
 };
 
 /* The spec of a section: built-in ones, and one per launcher/injector. */
@@ -85,6 +95,9 @@ int profile_parse_mem(const char *path, const char *data, size_t size, struct pr
 int profile_parse(const char *path, const char *text, struct profile **out,
 		  char *err, size_t errlen);
 void profile_free(struct profile *p);
+/* Runs of each combination of values: [search] repeats in a search, else
+ * [run] repeat. */
+unsigned profile_repeat(const struct profile *p);
 /* Find a key (NULL if absent and no default). */
 const struct pkey *profile_key(const struct profile *p, const char *section,
 			       const char *key);
@@ -105,8 +118,8 @@ void cpulist_fmt(uint64_t mask, char *buf, size_t len);
 
 /* All section specs (built-in + launchers + injectors), for check and --help. */
 const struct section_spec *section_spec_find(const char *name);
-/* The i-th section spec ([run], [host], [guests], [expect], then one
- * [inject.NAME] per injector); NULL past the end. For listing them all. */
+/* The i-th section spec ([run], [host], [guests], [expect], [monitor],
+ * [search], then one [inject.NAME] per injector); NULL past the end. For listing them all. */
 const struct section_spec *section_spec_at(size_t i);
 struct launcher_ops;
 /* [guests] for one launcher: the built-in keys plus the launcher's own.
@@ -126,5 +139,7 @@ extern const struct pspec profile_expect_keys[];
 extern const size_t profile_expect_nkeys;
 extern const struct pspec profile_monitor_keys[];
 extern const size_t profile_monitor_nkeys;
+extern const struct pspec profile_search_keys[];
+extern const size_t profile_search_nkeys;
 
 #endif

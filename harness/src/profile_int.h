@@ -3,7 +3,8 @@
  * and key tables), profile_msg.c (how errors read), profile_value.c (one value
  * with its units), profile_axis.c (a key's values: lists and ranges),
  * profile_text.c (printable UTF-8 only), profile_read.c (the file through
- * inih) and profile.c (the profile built from it). Not for other callers:
+ * inih), profile_search.c ([search] and its axis) and profile.c (the
+ * profile built from it). Not for other callers:
  * profile.h is the interface. */
 #ifndef LOCKMAP_PROFILE_INT_H
 #define LOCKMAP_PROFILE_INT_H
@@ -115,5 +116,15 @@ void *profile_grow(void *arr, size_t *cap, size_t n, size_t size);
  * message in st->err. */
 int profile_read(struct pstate *st);
 void pstate_free(struct pstate *st);
+
+/* ---- profile_search.c ---- */
+
+/* The section and key the [search] axis names, from the lines as read (the
+ * search owns that key, so it is not required in its own section): false when
+ * there is no axis line or it names no known section. key points into st. */
+bool psearch_owned(const struct pstate *st, char *sec, size_t slen, const char **key);
+/* With a [search] section: check it against the profile built so far and give
+ * its axis the values it may probe (p->search). 0 or -EINVAL (st->err). */
+int psearch_apply(struct pstate *st, struct profile *p);
 
 #endif

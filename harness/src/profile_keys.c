@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The keys of the built-in profile sections [run], [guests], [expect] and [monitor].
+/* The keys of the built-in profile sections [run], [guests], [expect], [monitor]
+ * and [search].
  * [host] keys live in hostknobs.c, launcher and injector keys in their own
  * files; profile.c puts them all together (section_spec_find()). */
 #include "lockmap.h"
@@ -80,3 +81,24 @@ const struct pspec profile_monitor_keys[] = {
 	  "reads each: for measuring the probe and the call, not for maps)" },
 };
 const size_t profile_monitor_nkeys = ARRAY_SIZE(profile_monitor_keys);
+
+/* [search] (profile_search.c): lo, hi and resolution are written in the
+ * axis' own type and units, so they are read as text here and parsed with
+ * the axis' spec once it is known. The choices of reach are the outcomes a
+ * search can aim at, in outcome.h order (error and skipped are not). */
+const struct pspec profile_search_keys[] = {
+	{ "axis", PT_STRING, 1, 0, NULL, NULL,
+	  "the key searched, SECTION.KEY, numeric (e.g. inject.irqoff.duration, guests.count)" },
+	{ "lo", PT_STRING, 1, 0, NULL, NULL,
+	  "the lowest value searched, in the axis' units (e.g. 0)" },
+	{ "hi", PT_STRING, 1, 0, NULL, NULL,
+	  "the highest value searched, in the axis' units (e.g. 16s)" },
+	{ "resolution", PT_STRING, 1, 0, NULL, NULL,
+	  "the step between values the search may probe (e.g. 500ms)" },
+	{ "reach", PT_ENUM, 1, 0, NULL, "degraded|rcu_stall|softlockup|hardlockup|panic|host_hang",
+	  "the target outcome: a probe reaches it with this outcome or a worse one" },
+	{ "repeats", PT_INT, 1, 1000, "1", NULL,
+	  "runs of each probe (default: [run] repeat); the value reaches when at least "
+	  "half of its runs that count do" },
+};
+const size_t profile_search_nkeys = ARRAY_SIZE(profile_search_keys);

@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "lockmap.h"
 #include "results.h"
+#include "search_plan.h"
 #include "text.h"
 
 #ifndef LOCKMAP_VERSION
@@ -136,6 +137,16 @@ int results_run_init(struct run *run, const struct profile *p, const struct grid
 	if (!run->res || !run->done)
 		return -ENOMEM;
 	run->fail_on = results_fail_on(p);
+	if (p->search) {
+		run->search = malloc(sizeof(*run->search));
+		if (!run->search)
+			return -ENOMEM;
+		if (search_plan_init(run->search, g) < 0) {
+			free(run->search);
+			run->search = NULL;
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -245,6 +256,8 @@ void results_close(struct run *run)
 	free(run->base);
 	free(run->res);
 	free(run->done);
+	free(run->search);
+	run->search = NULL;
 	run->dir = run->base = NULL;
 	run->res = NULL;
 	run->done = NULL;
@@ -372,7 +385,11 @@ void results_print_summary(const struct run *run)
 			counts[run->res[i].outcome]++;
 		done++;
 	}
-	printf("\nrun %s: %zu of %zu cells\n", run->id, done, run->grid->ncells);
+	if (run->search)
+		printf("\nrun %s: %zu cells of a search (its grid has %zu)\n", run->id, done,
+		       run->grid->ncells);
+	else
+		printf("\nrun %s: %zu of %zu cells\n", run->id, done, run->grid->ncells);
 	printf("  %-12s %6s  %s\n", "outcome", "cells", "fails the run");
 	for (int o = 0; o < OUT__COUNT; o++)
 		if (counts[o])
@@ -381,6 +398,7 @@ void results_print_summary(const struct run *run)
 	if (interrupted)
 		printf("  %-12s %6u  %s\n", "interrupted", interrupted, "no (it runs on resume)");
 	results_print_rates(run);
+	results_print_search(run);
 	printf("results: %s\n", run->dir);
 }
 

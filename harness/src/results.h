@@ -11,6 +11,8 @@
 #include "cell.h"
 #include "grid.h"
 
+struct search_plan;
+
 struct run {
 	char id[128];
 	char *dir;		/* <base>/<id> */
@@ -21,6 +23,7 @@ struct run {
 	struct cell_result *res;	/* one per grid cell */
 	bool *done;			/* res[i] is valid */
 	uint32_t fail_on;		/* bitmask of outcomes that fail the run */
+	struct search_plan *search;	/* the profile's [search] over grid; NULL: none */
 };
 
 /* Make the run directory, open its journal, write run.json, point latest at it. */
@@ -28,7 +31,8 @@ int results_create(const char *base, const struct profile *p, const struct grid 
 		   json_t *extra, struct run *run);
 /* The directory of one cell: <run>/cells/<cell-id>[-r<rep>]. malloc'd. */
 char *results_cell_dir(const struct run *run, const struct cell *c);
-/* Rewrite cells.csv, rates.csv and junit.xml from the cells done so far. */
+/* Rewrite cells.csv, rates.csv and junit.xml (and with a [search],
+ * thresholds.csv) from the cells done so far. */
 int results_write_tables(const struct run *run);
 /* rates.csv (results_rates.c): a row per cell id, its outcomes over its
  * repeats and the rate of the worst (rates.h). */
@@ -78,6 +82,16 @@ void results_print_cell(const struct run *run, size_t i);
 void results_print_summary(const struct run *run);
 /* The summary's lines per cell id over its repeats (when repeat > 1). */
 void results_print_rates(const struct run *run);
+/* results_search.c, with a [search]: thresholds.csv, a row per combination
+ * of the other axes; the summary's lines of the search, ending with the cells
+ * it ran against the full grid's ("search: 14 cells, the grid at 500ms would
+ * be 66"). Both do nothing without one. */
+int results_write_thresholds(const struct run *run);
+void results_print_search(const struct run *run);
+/* The cells the run still wants: every cell not done, or with a [search] the
+ * repeats not done of each unfinished combination's next probe. Up to max of
+ * their grid indices go to idx (may be NULL); returns how many there are. */
+size_t results_wanted(const struct run *run, size_t *idx, size_t max);
 /* Was the cell ended by a signal (not by what it tested)? It is skipped, not
  * an error of the run; a lockup it showed before the signal still counts. */
 bool results_cell_interrupted(const struct cell_result *r);

@@ -213,6 +213,7 @@ int results_write_tables(const struct run *run)
 	int rc = results_write_csv(run);
 	int rc2 = results_write_junit(run);
 	int rc3 = results_write_rates(run);
+	int rc4 = results_write_thresholds(run);
 
-	return rc ? rc : rc2 ? rc2 : rc3;
+	return rc ? rc : rc2 ? rc2 : rc3 ? rc3 : rc4;
 }
