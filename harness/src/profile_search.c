@@ -127,9 +127,13 @@ static int psearch_range(struct pstate *st, const struct profile *p, const struc
 		return pst_fail(st, "%s:%d: [search] hi: %s is not above lo %s; the search runs from "
 				"lo up to hi", st->path, profile_key(p, "search", "hi")->line,
 				hi.text, lo.text);
-	if (res.num <= 0 || (uint64_t)res.num > (uint64_t)hi.num - (uint64_t)lo.num)
+	if (res.num <= 0 || (uint64_t)res.num > (uint64_t)hi.num - (uint64_t)lo.num) {
+		char span[64];
+
+		pval_fmt_num(s->type, hi.num - lo.num, span, sizeof(span));
 		return pst_fail(st, "%s:%d: [search] resolution: %s must be greater than 0 and at most "
-				"hi - lo", st->path, rk->line, res.text);
+				"hi - lo (%s)", st->path, rk->line, res.text, span);
+	}
 	n = ((uint64_t)hi.num - (uint64_t)lo.num + (uint64_t)res.num - 1) / (uint64_t)res.num + 1;
 	if (n > PROFILE_MAX_AXIS_VALUES)
 		return pst_fail(st, "%s:%d: [search] resolution: %s gives %" PRIu64 " values from %s to "

@@ -153,9 +153,10 @@ static void test_defaults(void **state)
 	const struct section_spec *ss;
 
 	(void)state;
-	/* Every key of every built-in section exists, from its default. */
+	/* Every key of every built-in section exists, from its default; an
+	 * injector's section, and [search], only when the profile has it. */
 	for (size_t s = 0; (ss = section_spec_at(s)); s++) {
-		if (!strncmp(ss->name, "inject.", 7)) {
+		if (!strncmp(ss->name, "inject.", 7) || !strcmp(ss->name, "search")) {
 			assert_false(profile_has_section(p, ss->name));
 			continue;
 		}
@@ -353,7 +354,8 @@ static void test_section_specs(void **state)
 	(void)state;
 	for (n = 0; section_spec_at(n); n++)
 		;
-	assert_int_equal(n, 5 + nr_injectors);
+	assert_int_equal(n, 6 + nr_injectors);
+	assert_ptr_equal(section_spec_find("search")->keys, profile_search_keys);
 	for (size_t i = 0; i < nr_injectors; i++) {
 		char name[64];
 
