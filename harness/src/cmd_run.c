@@ -145,8 +145,7 @@ static int run_cells(struct run *run, bool lab_inner)
 
 	for (size_t i = 0; i < g->ncells; i++)
 		todo += !run->done[i];
-	rl.pg.ncells = run->search ? run->search->ncombos * run->search->repeat *
-				     search_bound(&run->search->space) : g->ncells;
+	rl.pg.ncells = run->search ? search_plan_max_cells(run->search) : g->ncells;
 	rl.pg.run_start = now_ns();
 	rl.pg.cell_ns = cell_num(&g->cells[0], "run", "cell_seconds") +
 			cell_num(&g->cells[0], "run", "warmup") +

@@ -345,8 +345,7 @@ static int lab_open_run(struct lab *L, const char *base)
 	}
 	lm_info("run %s: %zu cells in a lab host, results in %s", L->run.id, L->grid.ncells,
 		L->run.dir);
-	L->pg.ncells = L->run.search ? L->run.search->ncombos * L->run.search->repeat *
-				       search_bound(&L->run.search->space) : L->grid.ncells;
+	L->pg.ncells = L->run.search ? search_plan_max_cells(L->run.search) : L->grid.ncells;
 	L->pg.run_start = now_ns();
 	L->cell_ns = cell_num(&L->grid.cells[0], "run", "cell_seconds") +
 		     cell_num(&L->grid.cells[0], "run", "warmup") +

@@ -341,15 +341,22 @@ void results_print_cell(const struct run *run, size_t i)
 	const struct cell *c = &run->grid->cells[i];
 	const struct cell_result *r = &run->res[i];
 	char desc[1024], ev[256] = "";
-	size_t off = 0;
+	size_t off = 0, nth = i + 1, of = run->grid->ncells;
 
+	/* A search runs few of its grid's cells: the how-manyth, of its bound. */
+	if (run->search) {
+		nth = 0;
+		for (size_t j = 0; j < run->grid->ncells; j++)
+			nth += run->done[j];
+		of = search_plan_max_cells(run->search);
+	}
 	cell_describe(c, desc, sizeof(desc));
 	for (int k = 0; k < EV__COUNT && off < sizeof(ev); k++)
 		if (r->nevents[k])
 			off += (size_t)snprintf(ev + off, sizeof(ev) - off, " %s=%u",
 						event_kind_name((enum event_kind)k), r->nevents[k]);
 	printf("[%zu/%zu] %s r%d %-11s %s  ticks %llu/%llu lost %.2f%% maxgap %lluus late %llu%s%s\n",
-	       i + 1, run->grid->ncells, c->id, c->rep, outcome_name(r->outcome), desc,
+	       nth, of, c->id, c->rep, outcome_name(r->outcome), desc,
 	       (unsigned long long)r->ticks, (unsigned long long)r->expected,
 	       r->worst_loss_bp / 100.0, (unsigned long long)r->maxgap_us,
 	       (unsigned long long)r->late, ev[0] ? "  events:" : "", ev);

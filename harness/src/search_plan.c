@@ -32,6 +32,11 @@ int search_plan_init(struct search_plan *sp, const struct grid *g)
 	return 0;
 }
 
+size_t search_plan_max_cells(const struct search_plan *sp)
+{
+	return sp->ncombos * sp->repeat * search_bound(&sp->space);
+}
+
 size_t search_plan_cell(const struct search_plan *sp, size_t combo, size_t point, size_t rep)
 {
 	/* Axes before the search's vary slower, those after it faster. */
@@ -148,6 +153,6 @@ void search_plan_print(const struct grid *g, FILE *f)
 		fprintf(f, "combination %zu: %s: at most %u probes (%zu cells)\n", c + 1, desc, bound,
 			bound * sp.repeat);
 	}
-	fprintf(f, "at most %zu cells in all; the grid at %s has %zu\n",
-		sp.ncombos * bound * sp.repeat, sp.ps->resolution.text, g->ncells);
+	fprintf(f, "at most %zu cells in all; the grid at %s has %zu\n", search_plan_max_cells(&sp),
+		sp.ps->resolution.text, g->ncells);
 }

@@ -27,6 +27,9 @@ struct search_plan {
 
 /* The plan of g, whose profile has a [search]: 0, or -EINVAL when it has none. */
 int search_plan_init(struct search_plan *sp, const struct grid *g);
+/* The most cells the search runs: every combination's bound on probes times
+ * the repeats. */
+size_t search_plan_max_cells(const struct search_plan *sp);
 /* The grid index of repeat rep of the value at point of combination combo. */
 size_t search_plan_cell(const struct search_plan *sp, size_t combo, size_t point, size_t rep);
 
