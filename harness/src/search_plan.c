@@ -150,7 +150,7 @@ void search_plan_print(const struct grid *g, FILE *f)
 		sp.repeat);
 	for (size_t c = 0; c < sp.ncombos; c++) {
 		search_plan_describe(&sp, g, c, desc, sizeof(desc));
-		fprintf(f, "combination %zu: %s: at most %u probes (%zu cells)\n", c + 1, desc, bound,
+		fprintf(f, "combination %zu: %s: at most %u probes (%zu cells)\n", c, desc, bound,
 			bound * sp.repeat);
 	}
 	fprintf(f, "at most %zu cells in all; the grid at %s has %zu\n", search_plan_max_cells(&sp),

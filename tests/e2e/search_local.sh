@@ -54,7 +54,7 @@ prof "$tmp/lab.profile" lab
 rc=$?
 sed 's/^/# run -n (lab): /' "$tmp/lab.out"
 check "run -n of a lab search profile prints its one combination, at most 4 probes (exit $rc)" \
-  "[ $rc -eq 0 ] && grep -q '^combination 1: (no other axis): at most 4 probes (4 cells)' '$tmp/lab.out'"
+  "[ $rc -eq 0 ] && grep -q '^combination 0: (no other axis): at most 4 probes (4 cells)' '$tmp/lab.out'"
 check "and the full grid's size at the resolution" \
   "grep -q '^at most 4 cells in all; the grid at 32ms has 4' '$tmp/lab.out'"
 prof "$tmp/s.profile" local

@@ -169,8 +169,8 @@ static void test_dry_run_print(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "search inject.irqoff.duration from 0 to 2s at 500ms (5 values)"));
 	assert_non_null(strstr(buf, "reaches hardlockup, 3 run(s) a probe"));
-	assert_non_null(strstr(buf, "combination 1: guests.count=1: at most 4 probes (12 cells)"));
-	assert_non_null(strstr(buf, "combination 2: guests.count=8: at most 4 probes (12 cells)"));
+	assert_non_null(strstr(buf, "combination 0: guests.count=1: at most 4 probes (12 cells)"));
+	assert_non_null(strstr(buf, "combination 1: guests.count=8: at most 4 probes (12 cells)"));
 	assert_non_null(strstr(buf, "at most 24 cells in all; the grid at 500ms has 30"));
 	free(buf);
 	grid_free(&g);

@@ -99,22 +99,39 @@ static void fx_free(struct fx *fx)
 	lm_stop_requested = 0;
 }
 
-/* search_run with its stdout (a line per cell and probe) kept in DIR/out. */
-static int fx_search(struct fx *fx)
+static int fx_do_search(struct fx *fx)
 {
-	char *path = xasprintf("%s/out", fx->base);
+	return search_run(&fx->run, fake_cell, fx);
+}
+
+static int fx_do_summary(struct fx *fx)
+{
+	results_print_summary(&fx->run);
+	return 0;
+}
+
+/* fn's stdout appended to BASE/name. */
+static int fx_capture(struct fx *fx, const char *name, int (*fn)(struct fx *))
+{
+	char *path = xasprintf("%s/%s", fx->base, name);
 	int saved = dup(1), fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644), rc;
 
 	assert_true(saved >= 0 && fd >= 0);
 	fflush(stdout);
 	assert_true(dup2(fd, 1) == 1);
-	rc = search_run(&fx->run, fake_cell, fx);
+	rc = fn(fx);
 	fflush(stdout);
 	assert_true(dup2(saved, 1) == 1);
 	close(fd);
 	close(saved);
 	free(path);
 	return rc;
+}
+
+/* search_run with its stdout (a line per cell and probe) kept in BASE/out. */
+static int fx_search(struct fx *fx)
+{
+	return fx_capture(fx, "out", fx_do_search);
 }
 
 struct count {
@@ -163,6 +180,18 @@ static char *fx_file(const struct fx *fx, const char *dir, const char *name)
 	return text;
 }
 
+/* thresholds.csv as written now, against want. */
+static void fx_assert_thresholds(struct fx *fx, const char *want)
+{
+	char *text;
+
+	assert_int_equal(results_write_tables(&fx->run), 0);
+	text = fx_file(fx, fx->dir, "thresholds.csv");
+	if (strcmp(text, want))
+		fail_msg("thresholds.csv:\n%s\nwant:\n%s", text, want);
+	free(text);
+}
+
 static void assert_ran_once(const struct fx *fx)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fx->ran); i++)
@@ -197,10 +226,7 @@ static void test_search_whole(void **state)
 	assert_int_equal(n.probes, 14);
 	assert_int_equal(n.results, 2);
 	assert_string_equal(n.last_status[0], "found");
-	assert_int_equal(results_write_tables(&fx.run), 0);
-	text = fx_file(&fx, fx.dir, "thresholds.csv");
-	assert_string_equal(text, thresholds);
-	free(text);
+	fx_assert_thresholds(&fx, thresholds);
 	text = fx_file(&fx, fx.dir, "cells.csv");
 	{
 		size_t rows = 0;
@@ -221,24 +247,12 @@ static void test_search_whole(void **state)
 static void test_search_summary(void **state)
 {
 	struct fx fx;
-	char *path, *text;
-	int saved, fd;
+	char *text;
 
 	(void)state;
 	fx_build(&fx);
 	assert_int_equal(fx_search(&fx), 0);
-	path = xasprintf("%s/summary", fx.base);
-	saved = dup(1);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(saved >= 0 && fd >= 0);
-	fflush(stdout);
-	assert_true(dup2(fd, 1) == 1);
-	results_print_summary(&fx.run);
-	fflush(stdout);
-	assert_true(dup2(saved, 1) == 1);
-	close(fd);
-	close(saved);
-	free(path);
+	assert_int_equal(fx_capture(&fx, "summary", fx_do_summary), 0);
 	text = fx_file(&fx, fx.base, "summary");
 	assert_non_null(strstr(text, "42 cells of a search (its grid has 198)"));
 	assert_non_null(strstr(text, "  guests.count=1: threshold 6500ms (7 probes, 21 cells; "
@@ -258,7 +272,6 @@ static void test_search_resume(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cuts); i++) {
 		struct fx fx;
 		struct count n;
-		char *text;
 
 		fx_build(&fx);
 		fx.stop_after = cuts[i];
@@ -274,10 +287,7 @@ static void test_search_resume(void **state)
 		n = fx_journal(&fx);
 		assert_int_equal(n.probes, 14);
 		assert_int_equal(n.results, 2);
-		assert_int_equal(results_write_tables(&fx.run), 0);
-		text = fx_file(&fx, fx.dir, "thresholds.csv");
-		assert_string_equal(text, thresholds);
-		free(text);
+		fx_assert_thresholds(&fx, thresholds);
 		fx_free(&fx);
 	}
 }
@@ -308,7 +318,6 @@ static void test_search_undecided(void **state)
 {
 	struct fx fx;
 	struct count n;
-	char *text;
 
 	(void)state;
 	fx_build(&fx);
@@ -319,10 +328,10 @@ static void test_search_undecided(void **state)
 	n = fx_journal(&fx);
 	assert_string_equal(n.last_status[0], "undecided");
 	assert_string_equal(n.last_status[1], "found");
-	assert_int_equal(results_write_tables(&fx.run), 0);
-	text = fx_file(&fx, fx.dir, "thresholds.csv");
-	assert_non_null(strstr(text, "\n0,1,inject.pause.length,hardlockup,undecided,,2,6,16s,\n"));
-	free(text);
+	fx_assert_thresholds(&fx, "combination,guests.count,axis,reach,status,threshold,probes,"
+			     "cells,lowest_reaching,highest_not_reaching\n"
+			     "0,1,inject.pause.length,hardlockup,undecided,,2,6,16s,\n"
+			     "1,8,inject.pause.length,hardlockup,found,2s,7,21,2s,1500ms\n");
 
 	fx_reopen(&fx);
 	assert_int_equal(results_redo_lockmap_errors(&fx.run), 3);
@@ -334,10 +343,7 @@ static void test_search_undecided(void **state)
 	n = fx_journal(&fx);
 	assert_string_equal(n.last_status[0], "found");
 	assert_int_equal(n.results, 3);
-	assert_int_equal(results_write_tables(&fx.run), 0);
-	text = fx_file(&fx, fx.dir, "thresholds.csv");
-	assert_string_equal(text, thresholds);
-	free(text);
+	fx_assert_thresholds(&fx, thresholds);
 	fx_free(&fx);
 }
 
