@@ -65,7 +65,11 @@ static const char *merge_part_name(const struct merge_part *mp)
 	static int k;
 
 	k ^= 1;
-	snprintf(buf[k], sizeof(buf[k]), "%s (shard %u/%u)", mp->arg, mp->sh.index, mp->sh.count);
+	if (mp->sh.count > 1)
+		snprintf(buf[k], sizeof(buf[k]), "%s (shard %u/%u)", mp->arg, mp->sh.index,
+			 mp->sh.count);
+	else
+		snprintf(buf[k], sizeof(buf[k]), "%s (the whole grid)", mp->arg);
 	return buf[k];
 }
 
@@ -86,7 +90,7 @@ static int merge_check_parts(struct merge *m, char *why, size_t len)
 			return -EINVAL;
 		}
 		if (mp->sh.count != first->sh.count) {
-			snprintf(why, len, "%s and %s: shards of %u and of %u slices do not fit together; merge the shards of one count",
+			snprintf(why, len, "%s and %s: slices of %u and of %u shards do not fit together; merge the shards of one count",
 				 merge_part_name(first), merge_part_name(mp), first->sh.count,
 				 mp->sh.count);
 			return -EINVAL;

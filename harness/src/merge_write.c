@@ -151,8 +151,8 @@ static size_t merge_missing(const struct merge *m, const struct run *run, json_t
 	if (missing > listed)
 		lm_warn("  and %zu more", missing - listed);
 	if (missing)
-		lm_warn("run the missing shards (`lockmap run --shard I/N PROFILE`), resume cut ones (`lockmap run --run-dir RUN --shard I/N PROFILE`) and merge again into a new directory; or complete this run on one host: `lockmap run --run-dir %s PROFILE`",
-			run->dir);
+		lm_warn("run the missing shards (`lockmap run --shard I/N %s`), resume cut ones (`lockmap run --run-dir RUN --shard I/N %s`) and merge again into a new directory; or complete this run on one host: `lockmap run --run-dir %s %s`",
+			m->prof->path, m->prof->path, run->dir, m->prof->path);
 	free(of);
 	free(given);
 	return missing;
@@ -179,8 +179,6 @@ static int merge_write_run_json(const struct merge *m, const struct run *run, js
 	}
 	json_object_del(rj, "shard");
 	json_object_set_new(rj, "run_id", text_json(run->id));
-	json_object_set_new(merged, "merged_at", json_integer((json_int_t)time(NULL)));
-	json_object_set_new(merged, "shards", json_integer(m->count));
 	json_object_set_new(merged, "parts", parts);
 	json_object_set(rj, "merged", merged);
 	rc = results_write_json(run->dir, "run.json", rj);
@@ -195,6 +193,9 @@ static int merge_tables(const struct merge *m, struct run *run)
 	json_t *merged = json_object();
 	size_t missing;
 	int rc = results_run_init(run, m->prof, &m->grid);
+
+	json_object_set_new(merged, "merged_at", json_integer((json_int_t)time(NULL)));
+	json_object_set_new(merged, "shards", json_integer(m->count));
 
 	if (!rc)
 		rc = results_load_journal(run);

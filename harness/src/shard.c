@@ -262,7 +262,7 @@ static void shard_how(const struct shard *sh, char *buf, size_t len)
 	if (sh->count)
 		snprintf(buf, len, "--shard %u/%u", sh->index, sh->count);
 	else
-		snprintf(buf, len, "no --shard (and neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX in the environment, or --shard 1/1)");
+		snprintf(buf, len, "no shard (no --shard; --shard 1/1 where SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX is set)");
 }
 
 int shard_check_run_dir(const char *dir, const struct shard *sh, char *why, size_t len)
