@@ -7,8 +7,8 @@
  *   journal.jsonl  every record of every part, part after part in shard
  *                  order, each part after a merge_part record naming it;
  *   cells.csv, junit.xml  written from that journal by the results code;
- *   cells/<id>/    each part's cell directories, hard-linked where OUT is on
- *                  the same filesystem, else copied: OUT stands alone.
+ *   cells/<id>/    each part's cell directories, copied (treecopy.h): OUT
+ *                  stands alone, and a resume of it rewrites no part's logs.
  * Refused before OUT is made (exit 2): runs of other grids (grid_id), of
  * another shard count, the same shard twice, a cell in two runs, an OUT that
  * exists and is not empty. Missing shards or cells are no refusal: OUT is

@@ -98,7 +98,7 @@ static int merge_copy_cells(const struct merge *m, const char *dir)
 			src = results_cell_dir(&from, &g->cells[i]);
 			dst = results_cell_dir(&to, &g->cells[i]);
 			if (lstat(src, &st) == 0)
-				rc = tree_link_copy(src, dst);
+				rc = tree_copy(src, dst);
 			if (rc)
 				lm_err("merge: cannot put %s into %s: %s", src, dst, strerror(-rc));
 			free(src);

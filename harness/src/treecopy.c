@@ -1,23 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tree_link_copy (treecopy.h): `lockmap merge` puts the cell directories of
- * every shard's run into the merged run with it. */
+/* tree_copy (treecopy.h): `lockmap merge` copies the cell directories of every
+ * shard's run into the merged run with it. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lockmap.h"
 #include "treecopy.h"
 
-/* The bytes of src into a new file dst, with mode. */
-static int file_copy(const char *src, const char *dst, mode_t mode)
+/* The bytes of in into out: a reflink (btrfs, xfs) or, else, a copy. */
+static int fd_copy(int in, int out)
 {
 	char buf[65536];
-	int in = open(src, O_RDONLY | O_CLOEXEC), out, rc = 0;
 	ssize_t n;
+
+	if (ioctl(out, FICLONE, in) == 0)
+		return 0;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return errno ? -errno : -EIO;
+	return n < 0 ? -errno : 0;
+}
+
+/* src into a new file dst, with mode. */
+static int file_copy(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out, rc;
 
 	if (in < 0)
 		return -errno;
@@ -27,14 +41,7 @@ static int file_copy(const char *src, const char *dst, mode_t mode)
 		close(in);
 		return rc;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if (write(out, buf, (size_t)n) != n) {
-			rc = errno ? -errno : -EIO;
-			break;
-		}
-	}
-	if (n < 0)
-		rc = -errno;
+	rc = fd_copy(in, out);
 	if (close(out) < 0 && !rc)
 		rc = -errno;
 	if (rc)
@@ -44,7 +51,7 @@ static int file_copy(const char *src, const char *dst, mode_t mode)
 }
 
 /* Every entry of the directory src into dst (made if missing). */
-static int dir_link_copy(const char *src, const char *dst, mode_t mode)
+static int dir_copy(const char *src, const char *dst, mode_t mode)
 {
 	struct dirent *e;
 	DIR *d;
@@ -62,7 +69,7 @@ static int dir_link_copy(const char *src, const char *dst, mode_t mode)
 			continue;
 		s = xasprintf("%s/%s", src, e->d_name);
 		t = xasprintf("%s/%s", dst, e->d_name);
-		rc = tree_link_copy(s, t);
+		rc = tree_copy(s, t);
 		free(s);
 		free(t);
 	}
@@ -70,7 +77,7 @@ static int dir_link_copy(const char *src, const char *dst, mode_t mode)
 	return rc;
 }
 
-int tree_link_copy(const char *src, const char *dst)
+int tree_copy(const char *src, const char *dst)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -79,7 +86,7 @@ int tree_link_copy(const char *src, const char *dst)
 	if (lstat(src, &st) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
-		return dir_link_copy(src, dst, st.st_mode);
+		return dir_copy(src, dst, st.st_mode);
 	if (S_ISLNK(st.st_mode)) {
 		n = readlink(src, target, sizeof(target) - 1);
 		if (n < 0)
@@ -87,13 +94,5 @@ int tree_link_copy(const char *src, const char *dst)
 		target[n] = '\0';
 		return symlink(target, dst) < 0 ? -errno : 0;
 	}
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	if (link(src, dst) == 0)
-		return 0;
-	/* Another filesystem, or one (or a policy) without hard links. */
-	if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != EACCES &&
-	    errno != ENOTSUP)
-		return -errno;
-	return file_copy(src, dst, st.st_mode);
+	return S_ISREG(st.st_mode) ? file_copy(src, dst, st.st_mode) : 0;
 }

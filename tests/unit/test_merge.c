@@ -3,7 +3,7 @@
  * its shard, journal records from the journal's own builders, cell
  * directories with logs) joined into one run whose cells.csv is the
  * unsharded run's, whose journal holds every record, whose cell logs are
- * there (hard links); refused (nothing written) for another profile, another
+ * there (copies, not links); refused (nothing written) for another profile, another
  * shard count, the same shard twice, overlapping cells, an OUT in use; a
  * partial set written with what is missing; fail_on outcomes exit 1. */
 #include "testutil.h"
@@ -65,6 +65,7 @@ static char *shard_run(const char *text, unsigned i, unsigned n, ssize_t cut, en
 	json_t *extra = NULL;
 	char err[512], spec[32], *dir;
 	bool *mine;
+	size_t nmine;
 
 	assert_int_equal(profile_parse("m.profile", text, &p, err, sizeof(err)), 0);
 	assert_int_equal(grid_build(p, &g), 0);
@@ -72,9 +73,9 @@ static char *shard_run(const char *text, unsigned i, unsigned n, ssize_t cut, en
 	assert_int_equal(shard_parse(spec, "--shard", &sh, err, sizeof(err)), 0);
 	mine = calloc(g.ncells, sizeof(*mine));
 	assert_non_null(mine);
+	nmine = shard_cells(&sh, &g, mine);
 	if (sh.count)
-		extra = json_pack("{s:o}", "shard", shard_json(&sh, &g, shard_cells(&sh, &g, mine)));
-	shard_cells(&sh, &g, mine);
+		extra = json_pack("{s:o}", "shard", shard_json(&sh, &g, nmine));
 	assert_int_equal(results_create(base, p, &g, extra, &run), 0);
 	json_decref(extra);
 	for (size_t c = 0; c < g.ncells; c++) {
@@ -198,10 +199,12 @@ static void test_merge_is_the_whole_run(void **state)
 	assert_int_equal(json_array_size(json_object_get(merged, "missing_shards")), 0);
 	json_decref(rj);
 	json_decref(wj);
-	/* every cell's logs, hard-linked: one file, two names */
+	/* every cell's logs, copies of their own (a resume of OUT rewrites the
+	 * logs of a cell it runs again: never a shard's) */
 	{
 		const struct run to = { .dir = out };
 		struct profile *p;
+		char *text;
 		struct grid g;
 		char why[1024];
 
@@ -212,7 +215,10 @@ static void test_merge_is_the_whole_run(void **state)
 
 			path = xasprintf("%s/guest-0.log", cdir);
 			assert_int_equal(stat(path, &st), 0);
-			assert_int_equal(st.st_nlink, 2);
+			assert_int_equal(st.st_nlink, 1);
+			text = slurp(cdir, "guest-0.log");
+			assert_int_equal(strncmp(text, g.cells[i].id, 16), 0);
+			free(text);
 			free(path);
 			free(cdir);
 		}
