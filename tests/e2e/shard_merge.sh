@@ -1,8 +1,9 @@
 #!/bin/sh
-# Shards end to end: `run --shard 1/2` and `2/2` of a small local profile,
-# merged, give the cells.csv of the unsharded run (its index, rep, cell_id
-# and axis columns: outcomes and measurements differ from run to run); -n
-# lists a slice (a cell's repeats together); a Slurm array task's or a
+# Shards end to end: shards 1/2 and 2/2 of a small local profile, run as the
+# tasks of a Slurm job array by harness/slurm/lockmap-array.sbatch and merged
+# by its merge job, give the cells.csv of the unsharded run (its index,
+# rep, cell_id and axis columns: outcomes and measurements differ from run to
+# run); -n lists a slice (a cell's repeats together); a Slurm array task's or a
 # Kubernetes Indexed Job's environment picks the shard, --shard wins; bad
 # values exit 2; a --run-dir of another shard is refused; merge refuses
 # another profile's shard, the same shard twice, overlapping cells and an OUT
@@ -106,17 +107,23 @@ if ! command -v jq >/dev/null; then
   exit 0
 fi
 
-# --- the whole run, and its two shards (the second from Slurm's variables) ---
+# --- the whole run, and its two shards as the tasks of a Slurm job array -------
+# (--array=0-1, job 77), run by harness/slurm/lockmap-array.sbatch
 "$lm" run -q -o "$tmp/whole" "$tmp/a.profile" >"$tmp/whole.out" 2>&1
 rcw=$?
-"$lm" run -q -o "$tmp/s1" --shard 1/2 "$tmp/a.profile" >"$tmp/s1.out" 2>&1
-rc1=$?
-SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=2 \
-  "$lm" run -q -o "$tmp/s2" "$tmp/a.profile" >"$tmp/s2.out" 2>&1
-rc2=$?
 whole=$(readlink -f "$tmp/whole/latest")
-s1=$(readlink -f "$tmp/s1/latest")
-s2=$(readlink -f "$tmp/s2/latest")
+sb=harness/slurm/lockmap-array.sbatch
+task() { # task ID: that task of the array
+  LOCKMAP=$lm SLURM_ARRAY_JOB_ID=77 SLURM_ARRAY_TASK_ID=$1 SLURM_ARRAY_TASK_MIN=0 \
+    SLURM_ARRAY_TASK_MAX=1 SLURM_ARRAY_TASK_STEP=1 SLURM_ARRAY_TASK_COUNT=2 \
+    sh "$sb" "$tmp/a.profile" "$tmp/slurm" -q
+}
+task 0 >"$tmp/s1.out" 2>&1
+rc1=$?
+task 1 >"$tmp/s2.out" 2>&1
+rc2=$?
+s1=$tmp/slurm/77/shard-0
+s2=$tmp/slurm/77/shard-1
 sed 's/^/# shard 1\/2: /' "$tmp/s1.out"
 check "the whole run and both shards exit 0 (got $rcw $rc1 $rc2)" \
   "[ $rcw -eq 0 ] && [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]"
@@ -124,27 +131,28 @@ check "the shards ran 2 and 1 cells (cells.csv rows)" \
   "[ \$(wc -l <'$s1/cells.csv') -eq 3 ] && [ \$(wc -l <'$s2/cells.csv') -eq 2 ]"
 check "run.json records shard 1/2 and the whole grid's id" \
   "jq -e '.shard.index == 1 and .shard.count == 2 and .shard.grid_id == .grid_id' '$s1/run.json' >/dev/null && [ \"\$(jq -r .grid_id '$s1/run.json')\" = \"\$(jq -r .grid_id '$whole/run.json')\" ]"
-check "run_start of the Slurm task records shard 2/2" \
+check "run_start of task 1 records shard 2/2" \
   "[ \"\$(jq -r 'select(.type == \"run_start\") | \"\\(.shard.index)/\\(.shard.count)\"' '$s2/journal.jsonl')\" = 2/2 ]"
 
-# --- merged: the same cells as the whole run -----------------------------------
-"$lm" merge "$tmp/merged" "$s2" "$s1" >"$tmp/merge.out" 2>&1
+# --- merged (the batch script's merge job): the same cells as the whole run ----
+LOCKMAP=$lm sh "$sb" --merge "$tmp/slurm" 77 >"$tmp/merge.out" 2>&1
 rc=$?
 sed 's/^/# merge: /' "$tmp/merge.out"
-check "merge of shards 2/2 and 1/2 exits 0 (got $rc)" "[ $rc -eq 0 ]"
+merged=$tmp/slurm/77/merged
+check "the merge of shards 1/2 and 2/2 exits 0 (got $rc)" "[ $rc -eq 0 ]"
 ids "$whole/cells.csv" >"$tmp/ids.whole"
-ids "$tmp/merged/cells.csv" >"$tmp/ids.merged" 2>/dev/null
+ids "$merged/cells.csv" >"$tmp/ids.merged" 2>/dev/null
 sed 's/^/# merged cells.csv: /' "$tmp/ids.merged"
 check "the merged cells.csv is the whole run's: index, rep, cell_id, axis columns, in order" \
   "[ -s '$tmp/ids.whole' ] && cmp -s '$tmp/ids.whole' '$tmp/ids.merged'"
 check "its journal holds every record of both shards and a merge_part each" \
-  "[ \$(wc -l <'$tmp/merged/journal.jsonl') -eq \$((\$(cat '$s1/journal.jsonl' '$s2/journal.jsonl' | wc -l) + 2)) ] && [ \$(grep -c '\"type\":\"cell_end\"' '$tmp/merged/journal.jsonl') -eq 3 ]"
+  "[ \$(wc -l <'$merged/journal.jsonl') -eq \$((\$(cat '$s1/journal.jsonl' '$s2/journal.jsonl' | wc -l) + 2)) ] && [ \$(grep -c '\"type\":\"cell_end\"' '$merged/journal.jsonl') -eq 3 ]"
 logs=$(awk -F, 'NR > 1 { print $3 }' "$whole/cells.csv" | while read -r id; do
-  [ -s "$tmp/merged/cells/$id/guest-0.log" ] && echo "$id"
+  [ -s "$merged/cells/$id/guest-0.log" ] && echo "$id"
 done | wc -l)
 check "every cell's guest log is in the merged run ($logs of 3)" "[ $logs -eq 3 ]"
 check "junit.xml has 3 testcases, run.json the grid, no shard, 2 parts" \
-  "[ \$(grep -c '<testcase' '$tmp/merged/junit.xml') -eq 3 ] && jq -e '.shard == null and (.merged.parts | length) == 2 and .merged.missing_cells == 0' '$tmp/merged/run.json' >/dev/null && [ \"\$(jq -r .grid_id '$tmp/merged/run.json')\" = \"\$(jq -r .grid_id '$whole/run.json')\" ]"
+  "[ \$(grep -c '<testcase' '$merged/junit.xml') -eq 3 ] && jq -e '.shard == null and (.merged.parts | length) == 2 and .merged.missing_cells == 0' '$merged/run.json' >/dev/null && [ \"\$(jq -r .grid_id '$merged/run.json')\" = \"\$(jq -r .grid_id '$whole/run.json')\" ]"
 
 # --- a shard's run directory is that shard's ----------------------------------
 sums "$s1" >"$tmp/sums.before"
@@ -169,7 +177,7 @@ r1=$?
 r2=$?
 "$lm" merge "$tmp/m3" "$s1" "$tmp/fake" >"$tmp/m3.out" 2>&1
 r3=$?
-"$lm" merge "$tmp/merged" "$s1" "$s2" >"$tmp/m4.out" 2>&1
+"$lm" merge "$merged" "$s1" "$s2" >"$tmp/m4.out" 2>&1
 r4=$?
 sed 's/^/# refused: /' "$tmp/m1.out" "$tmp/m2.out" "$tmp/m3.out" "$tmp/m4.out"
 check "the same shard twice exits 2" "[ $r1 -eq 2 ] && grep -q 'same shard' '$tmp/m1.out'"
