@@ -18,6 +18,7 @@
 #include "progress.h"
 #include "results.h"
 #include "runlock.h"
+#include "shard.h"
 #include "text.h"
 
 static void run_usage(FILE *f)
@@ -36,6 +37,18 @@ static void run_usage(FILE *f)
 		"                      comments, key order and [run] name may differ)\n"
 		"                      continues it, skipping the cells its journal ended\n"
 		"                      (resume after a crash); anything else is refused\n"
+		"      --shard I/N     run the I-th of N disjoint slices of the grid: cell k\n"
+		"                      (k = 0, 1, ... in -n order, the repeats of a cell\n"
+		"                      counted once) is in shard k mod N + 1; run.json and\n"
+		"                      run_start record it, -n lists the slice, and\n"
+		"                      `lockmap merge` joins the shards' runs. Without it,\n"
+		"                      a task of a Slurm job array is its shard: task\n"
+		"                      SLURM_ARRAY_TASK_ID of _MIN, _STEP, _COUNT (an array\n"
+		"                      from 0, 1 or anywhere, one range); --shard 1/1 runs\n"
+		"                      the whole grid there. A shard's --run-dir resumes\n"
+		"                      with the same shard only. Local runs only\n"
+		"      --shard-count N in a Kubernetes Indexed Job: shard\n"
+		"                      JOB_COMPLETION_INDEX + 1 of N (the Job's completions)\n"
 		"      --lab-inner     this is the run inside a lab host (set by `lockmap lab`)\n"
 		"      --wait          wait while another lockmap holds this host (default:\n"
 		"                      exit 3 at once, naming it)\n"
@@ -85,30 +98,52 @@ static void run_journal_mark(struct run *run, const char *type, json_t *rec)
 	(void)journal_append(run->journal, rec, true);
 }
 
+/* Is cell i this run's (its shard's, or any without a shard)? */
+static bool run_mine(const struct run *run, size_t i)
+{
+	return !run->mine || run->mine[i];
+}
+
+/* The first cell that runs starts the run in the journal. */
+static void run_journal_start(struct run *run, const char *accel, const char *why,
+			      bool lab_inner)
+{
+	json_t *rec = json_pack("{s:s, s:o, s:I, s:b}", "accel", accel, "accel_reason",
+				text_json(why), "cells", (json_int_t)run->grid->ncells,
+				"lab_inner", lab_inner);
+
+	if (run->shard && run->shard->count)
+		json_object_set_new(rec, "shard", shard_json(run->shard, run->grid, run->nmine));
+	run_journal_mark(run, "run_start", rec);
+}
+
 /* The cells not done yet, one after the other. Returns an exit code. */
 static int run_cells(struct run *run, bool lab_inner)
 {
 	const struct grid *g = run->grid;
 	struct progress pg = { 0 };
-	char why[512] = "";
-	size_t todo = 0;
+	char why[512] = "", again[64] = "";
+	size_t todo = 0, slot = 0;
 	int exit_code = EXIT_CLEAN;
 
 	for (size_t i = 0; i < g->ncells; i++)
-		todo += !run->done[i];
-	pg.ncells = g->ncells;
+		todo += run_mine(run, i) && !run->done[i];
+	pg.ncells = run->mine ? run->nmine : g->ncells;
 	pg.run_start = now_ns();
 	pg.cell_ns = cell_num(&g->cells[0], "run", "cell_seconds") +
 		     cell_num(&g->cells[0], "run", "warmup") +
 		     cell_num(&g->cells[0], "run", "cooldown");
-	if (todo < g->ncells)
+	if (todo < pg.ncells)
 		lm_info("run %s: %zu of %zu cells done already; running the other %zu", run->id,
-			g->ncells - todo, g->ncells, todo);
+			pg.ncells - todo, pg.ncells, todo);
 	for (size_t i = 0; i < g->ncells && !lm_stop_requested; i++) {
 		const struct cell *cl = &g->cells[i];
 		const char *accel;
 		char *dir;
 
+		if (!run_mine(run, i))
+			continue;
+		slot++;
 		if (run->done[i])
 			continue;
 		accel = accel_choose(cell_str(cl, "guests", "accel"), why, sizeof(why));
@@ -119,15 +154,10 @@ static int run_cells(struct run *run, bool lab_inner)
 			break;
 		}
 		if (!pg.cell) {
-			json_t *rec = json_pack("{s:s, s:o, s:I, s:b}", "accel", accel,
-						"accel_reason", text_json(why),
-						"cells", (json_int_t)g->ncells,
-						"lab_inner", lab_inner);
-
-			run_journal_mark(run, "run_start", rec);
+			run_journal_start(run, accel, why, lab_inner);
 			lm_info("%s", why);
 		}
-		pg.cell = i + 1;
+		pg.cell = slot;
 		dir = results_cell_dir(run, cl);
 		(void)cell_run(cl, run->id, dir, accel, run->journal, &pg, &run->res[i]);
 		free(dir);
@@ -144,9 +174,12 @@ static int run_cells(struct run *run, bool lab_inner)
 	if (results_write_tables(run) < 0)
 		lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", run->dir);
 	results_print_summary(run);
+	if (run->shard && run->shard->count)
+		snprintf(again, sizeof(again), "--shard %u/%u ", run->shard->index,
+			 run->shard->count);
 	if (lm_stop_requested)
-		lm_info("interrupted by signal %d: `lockmap run --run-dir %s %s` runs the rest",
-			lm_stop_requested, run->dir, run->prof->path);
+		lm_info("interrupted by signal %d: `lockmap run --run-dir %s %s%s` runs the rest",
+			lm_stop_requested, run->dir, again, run->prof->path);
 	/* Interrupted is not failed: the shell's code for the signal. */
 	if (lm_stop_requested)
 		exit_code = EXIT_SIGNAL_BASE + lm_stop_requested;
@@ -208,12 +241,85 @@ static int run_take_host(bool wait, struct runlock **lk, char *restored, size_t 
 	return rc;
 }
 
+/* A --run-dir that is not this profile's run, or not this shard's, is refused
+ * before anything starts: no lock taken, no host knob put back, nothing
+ * written. Returns 0 or the exit code. */
+static int run_dir_refused(const char *run_dir, const struct profile *p, const struct grid *g,
+			   const struct shard *sh)
+{
+	char err[1024];
+	int rc = results_dir_check(run_dir, p, g, err, sizeof(err));
+
+	if (!rc)
+		rc = shard_check_run_dir(run_dir, sh, err, sizeof(err));
+	if (!rc)
+		return 0;
+	if (rc == -EINVAL)
+		lm_err("%s", err);
+	else
+		lm_err("cannot read the run directory %s: %s", run_dir, strerror(-rc));
+	return rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
+}
+
+/* The run directory, new (under base, or an empty run_dir) or resumed, its
+ * run.json recording the shard. Returns 0 or the exit code. */
+static int run_open(const char *base, const char *run_dir, const struct profile *p,
+		    const struct grid *g, const struct shard *sh, struct run *run)
+{
+	json_t *extra = sh->count ? json_pack("{s:o}", "shard", shard_json(sh, g, run->nmine))
+				  : NULL;
+	const bool *mine = run->mine;
+	size_t nmine = run->nmine;
+	char err[1024];
+	int rc;
+
+	if (run_dir)
+		rc = results_open(run_dir, p, g, extra, run, err, sizeof(err));
+	else
+		rc = results_create(base, p, g, extra, run);
+	json_decref(extra);
+	if (rc) {
+		if (run_dir && rc == -EINVAL)
+			lm_err("%s", err);
+		else
+			lm_err("cannot %s the run directory %s: %s", run_dir ? "open" : "create",
+			       run_dir ? run_dir : base, strerror(-rc));
+		results_close(run);
+		return run_dir && rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
+	}
+	run->shard = sh;
+	run->mine = mine;
+	run->nmine = nmine;
+	return 0;
+}
+
+/* The shard of this run: --shard, --shard-count, the environment (shard.h).
+ * Returns 0 or the exit code. */
+static int run_shard(const char *opt, const char *count_opt, const struct profile *p,
+		     struct shard *sh)
+{
+	char err[1024];
+
+	if (shard_resolve(opt, count_opt, sh, err, sizeof(err)) < 0) {
+		lm_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (sh->count && !strcmp(profile_key(p, "run", "target")->vals[0].text, "lab")) {
+		lm_err("%s: target = lab: shards are for local runs (%s); run each shard on its host with [run] target = local, or --shard 1/1",
+		       p->path, sh->from);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RUN_DIR = 256, OPT_LAB_INNER, OPT_WAIT };
+	enum { OPT_RUN_DIR = 256, OPT_LAB_INNER, OPT_WAIT, OPT_SHARD, OPT_SHARD_COUNT };
 	static const struct option opts[] = {
 		{ "results", required_argument, NULL, 'o' },
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "shard-count", required_argument, NULL, OPT_SHARD_COUNT },
 		{ "lab-inner", no_argument, NULL, OPT_LAB_INNER },
 		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -222,21 +328,24 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *base = "results", *run_dir = NULL;
+	const char *base = "results", *run_dir = NULL, *shard_opt = NULL, *count_opt = NULL;
 	struct profile *p = NULL;
 	struct grid g = { 0 };
-	struct run run;
+	struct run run = { 0 };
+	struct shard sh = { 0 };
 	struct host_facts hf;
 	char err[1024];
 	struct runlock *lk = NULL;
 	char restored[4096] = "";
-	bool dry = false, lab_inner = false, wait = false;
+	bool dry = false, lab_inner = false, wait = false, *mine = NULL;
 	int c, rc, exit_code = EXIT_CLEAN;
 
 	while ((c = getopt_long(argc, argv, "o:nqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': base = optarg; break;
 		case OPT_RUN_DIR: run_dir = optarg; break;
+		case OPT_SHARD: shard_opt = optarg; break;
+		case OPT_SHARD_COUNT: count_opt = optarg; break;
 		case OPT_LAB_INNER: lab_inner = lm_lab_inner = true; break;
 		case OPT_WAIT: wait = true; break;
 		case 'n': dry = true; break;
@@ -258,6 +367,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "lockmap: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* The run inside a lab host is never a shard, whatever its environment. */
+	exit_code = lab_inner ? 0 : run_shard(shard_opt, count_opt, p, &sh);
+	if (exit_code)
+		goto out;
 	if (!lab_inner && !strcmp(profile_key(p, "run", "target")->vals[0].text, "lab")) {
 		/* The same as `lockmap lab PROFILE` with the default kernel; -n
 		 * too, whose checks are the lab host's (its cpus, not this host's). */
@@ -272,31 +385,31 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = grid_build(p, &g);
-	if (rc) {
-		lm_err("%s: cannot build the grid: %s", p->path, strerror(-rc));
+	mine = rc ? NULL : calloc(g.ncells ? g.ncells : 1, sizeof(*mine));
+	if (rc || !mine) {
+		lm_err("%s: cannot build the grid: %s", p->path, strerror(rc ? -rc : ENOMEM));
 		exit_code = EXIT_USAGE;
 		goto out;
 	}
+	run.mine = mine;
+	run.nmine = shard_cells(&sh, &g, mine);
+	if (sh.count)
+		lm_info("%s (%s): %zu of the grid's %zu cells", shard_name(&sh), sh.from, run.nmine,
+			g.ncells);
 	/* Every cell checked, -n too, before anything starts. */
 	host_facts_local(&hf);
 	exit_code = precheck_all(&g, &hf);
 	if (exit_code)
 		goto out;
 	if (dry) {
-		grid_print(&g, stdout);
+		for (size_t i = 0; i < g.ncells; i++)
+			if (mine[i])
+				grid_print_cell(&g.cells[i], stdout);
 		goto out;
 	}
-	/* A run directory that is not this profile's is refused before anything
-	 * starts: no lock taken, no host knob put back, nothing written. */
-	rc = run_dir ? results_dir_check(run_dir, p, &g, err, sizeof(err)) : 0;
-	if (rc) {
-		if (rc == -EINVAL)
-			lm_err("%s", err);
-		else
-			lm_err("cannot read the run directory %s: %s", run_dir, strerror(-rc));
-		exit_code = rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
+	exit_code = run_dir ? run_dir_refused(run_dir, p, &g, &sh) : 0;
+	if (exit_code)
 		goto out;
-	}
 	if (run_check_ready(p, &g) < 0) {
 		exit_code = EXIT_NOTREADY;
 		goto out;
@@ -310,20 +423,9 @@ int cmd_run(int argc, char **argv)
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
-	if (run_dir)
-		rc = results_open(run_dir, p, &g, &run, err, sizeof(err));
-	else
-		rc = results_create(base, p, &g, NULL, &run);
-	if (rc) {
-		if (run_dir && rc == -EINVAL)
-			lm_err("%s", err);
-		else
-			lm_err("cannot %s the run directory %s: %s", run_dir ? "open" : "create",
-			       run_dir ? run_dir : base, strerror(-rc));
-		results_close(&run);
-		exit_code = run_dir && rc == -EINVAL ? EXIT_USAGE : EXIT_NOTREADY;
+	exit_code = run_open(base, run_dir, p, &g, &sh, &run);
+	if (exit_code)
 		goto out;
-	}
 	runlock_describe(lk, run.id, p->path);
 	if (restored[0])
 		run_journal_mark(&run, "host_restore", json_pack("{s:o}", "restored", text_json(restored)));
@@ -336,11 +438,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (lab_inner)
 		run_write_lab_facts(&run);
-	lm_info("run %s: %zu cells, results in %s", run.id, g.ncells, run.dir);
+	lm_info("run %s: %zu cells, results in %s", run.id, run.nmine, run.dir);
 	exit_code = run_cells(&run, lab_inner);
 	results_close(&run);
 out:
 	runlock_release(lk);
+	free(mine);
 	grid_free(&g);
 	profile_free(p);
 	return exit_code;
