@@ -154,7 +154,7 @@ bench: all
 	$(Q)sh tests/bench.sh
 
 lint:
-	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh .ci/run
+	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh harness/slurm/*.sbatch .ci/run
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
 
 PREFIX ?= /usr/local

@@ -235,13 +235,16 @@ void grid_id(const struct grid *g, char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+void grid_print_cell(const struct cell *c, FILE *f)
+{
+	char desc[1024];
+
+	cell_describe(c, desc, sizeof(desc));
+	fprintf(f, "%zu %s r%d %s\n", c->index, c->id, c->rep, desc);
+}
+
 void grid_print(const struct grid *g, FILE *f)
 {
-	for (size_t i = 0; i < g->ncells; i++) {
-		char desc[1024];
-
-		cell_describe(&g->cells[i], desc, sizeof(desc));
-		fprintf(f, "%zu %s r%d %s\n", g->cells[i].index, g->cells[i].id, g->cells[i].rep,
-			desc);
-	}
+	for (size_t i = 0; i < g->ncells; i++)
+		grid_print_cell(&g->cells[i], f);
 }

@@ -53,5 +53,6 @@ void cell_describe(const struct cell *c, char *buf, size_t len);
 void grid_id(const struct grid *g, char out[17]);
 /* One line per cell, "INDEX ID rREP AXIS=VALUE ...": what --dry-run prints. */
 void grid_print(const struct grid *g, FILE *f);
+void grid_print_cell(const struct cell *c, FILE *f);
 
 #endif

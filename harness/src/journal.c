@@ -104,6 +104,18 @@ int journal_open(const char *path, struct journal **out)
 	return 0;
 }
 
+char *journal_format(const json_t *rec, size_t *len)
+{
+	/* 15 digits: 4.59 stays 4.59, and wall-clock stamps keep their ms. */
+	char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+
+	if (!s)
+		return NULL;
+	*len = strlen(s);
+	s[(*len)++] = '\n';	/* json_dumps left room: it NUL-terminated */
+	return s;
+}
+
 int journal_append(struct journal *j, json_t *rec, bool sync)
 {
 	char *s;
@@ -116,13 +128,10 @@ int journal_append(struct journal *j, json_t *rec, bool sync)
 		return -EINVAL;
 	}
 	json_object_set_new(rec, "ts", json_real((double)wall_ns() / NSEC_PER_SEC));
-	/* 15 digits: 4.59 stays 4.59, and wall-clock stamps keep their ms. */
-	s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	s = journal_format(rec, &len);
 	json_decref(rec);
 	if (!s)
 		return -ENOMEM;
-	len = strlen(s);
-	s[len++] = '\n';	/* json_dumps left room: it NUL-terminated */
 	/* One write per record: with O_APPEND a record is never interleaved. */
 	n = write(j->fd, s, len);
 	if (n < 0)

@@ -22,6 +22,9 @@ int journal_open(const char *path, struct journal **out);
 int journal_repair(struct journal *j);
 /* Append rec (adds "ts", wall-clock seconds); steals the reference. */
 int journal_append(struct journal *j, json_t *rec, bool sync);
+/* rec as a line of a journal (compact JSON, the newline included, *len
+ * bytes), as journal_append writes it; malloc'd, NULL when out of memory. */
+char *journal_format(const json_t *rec, size_t *len);
 void journal_close(struct journal *j);
 /* Read every record of a journal file, in order; cb returns <0 to stop. */
 int journal_read(const char *path, int (*cb)(json_t *rec, void *arg), void *arg);

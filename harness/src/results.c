@@ -12,6 +12,7 @@
 #include "lockmap.h"
 #include "results.h"
 #include "search_plan.h"
+#include "shard.h"
 #include "text.h"
 
 #ifndef LOCKMAP_VERSION
@@ -150,12 +151,33 @@ int results_run_init(struct run *run, const struct profile *p, const struct grid
 	return 0;
 }
 
+int results_write_json(const char *dir, const char *name, json_t *o)
+{
+	char *tmp;
+	FILE *f = results_tmp_open(dir, name, &tmp);
+	int rc;
+
+	if (!f) {
+		rc = -errno;
+		free(tmp);
+		return rc;
+	}
+	rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? -EIO : 0;
+	fputc('\n', f);
+	if (rc) {
+		fclose(f);
+		(void)unlink(tmp);
+		free(tmp);
+		return rc;
+	}
+	return results_tmp_commit(f, dir, name, tmp);
+}
+
 int results_write_run_json(const struct run *run, json_t *extra)
 {
 	const struct profile *p = run->prof;
-	char gid[17], *tmp;
+	char gid[17];
 	json_t *rj = json_object();
-	FILE *f;
 	int rc;
 
 	grid_id(run->grid, gid);
@@ -170,21 +192,7 @@ int results_write_run_json(const struct run *run, json_t *extra)
 	if (extra)
 		json_object_update(rj, extra);
 	/* Whole or not at all: --run-dir reads it to tell whose run this is. */
-	f = results_tmp_open(run->dir, "run.json", &tmp);
-	if (!f) {
-		rc = -errno;
-		free(tmp);
-	} else {
-		rc = json_dumpf(rj, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? -EIO : 0;
-		fputc('\n', f);
-		if (rc) {
-			fclose(f);
-			(void)unlink(tmp);
-			free(tmp);
-		} else {
-			rc = results_tmp_commit(f, run->dir, "run.json", tmp);
-		}
-	}
+	rc = results_write_json(run->dir, "run.json", rj);
 	json_decref(rj);
 	return rc;
 }
@@ -393,10 +401,14 @@ void results_print_summary(const struct run *run)
 		done++;
 	}
 	if (run->search)
-		printf("\nrun %s: %zu cells of a search (its grid has %zu)\n", run->id, done,
+		printf("\nrun %s: %zu cells of a search (its grid has %zu)", run->id, done,
 		       run->grid->ncells);
 	else
-		printf("\nrun %s: %zu of %zu cells\n", run->id, done, run->grid->ncells);
+		printf("\nrun %s: %zu of %zu cells", run->id, done,
+		       run->mine ? run->nmine : run->grid->ncells);
+	if (run->shard && run->shard->count)
+		printf(" (%s of a grid of %zu)", shard_name(run->shard), run->grid->ncells);
+	putchar('\n');
 	printf("  %-12s %6s  %s\n", "outcome", "cells", "fails the run");
 	for (int o = 0; o < OUT__COUNT; o++)
 		if (counts[o])

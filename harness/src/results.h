@@ -11,6 +11,7 @@
 #include "cell.h"
 #include "grid.h"
 
+struct shard;
 struct search_plan;
 
 struct run {
@@ -24,6 +25,11 @@ struct run {
 	bool *done;			/* res[i] is valid */
 	uint32_t fail_on;		/* bitmask of outcomes that fail the run */
 	struct search_plan *search;	/* the profile's [search] over grid; NULL: none */
+	/* A shard run (`run --shard I/N`, shard.h): the cells of its slice,
+	 * mine[i], nmine of them. NULL: every cell of the grid is the run's. */
+	const struct shard *shard;
+	const bool *mine;
+	size_t nmine;
 };
 
 /* Make the run directory, open its journal, write run.json, point latest at it. */
@@ -44,14 +50,15 @@ void results_csv_field(FILE *f, const char *s, bool last);
 void results_csv_axes(FILE *f, const struct grid *g, const struct cell *c);
 void results_close(struct run *run);
 /* `run --run-dir DIR`: DIR must be an empty directory (a new run: run.json is
- * written there) or the directory of a run of the same grid as g (same cells
- * in the same order, grid_id(); comments, key order and [run] name may
- * differ). Cells with a cell_end in its journal are marked done; the journal
- * is reopened to append (a torn last line repaired). Anything else is
- * refused with -EINVAL and why says what and how to fix it, before anything
- * in DIR is changed (exit 2); other errors are -errno. */
+ * written there, with extra's keys) or the directory of a run of the same
+ * grid as g (same cells in the same order, grid_id(); comments, key order
+ * and [run] name may differ). Cells with a cell_end in its journal are
+ * marked done; the journal is reopened to append (a torn last line
+ * repaired). Anything else is refused with -EINVAL and why says what and how
+ * to fix it, before anything in DIR is changed (exit 2); other errors are
+ * -errno. */
 int results_open(const char *dir, const struct profile *p, const struct grid *g,
-		 struct run *run, char *why, size_t len);
+		 json_t *extra, struct run *run, char *why, size_t len);
 /* The checks of results_open alone, changing nothing: 0 when DIR would be
  * opened, -EINVAL with why when it would be refused. */
 int results_dir_check(const char *dir, const struct profile *p, const struct grid *g,
@@ -67,6 +74,8 @@ int results_dir_fill(struct run *run, bool new_run, json_t *extra);
 /* run.json of run (host facts, the profile and its grid_id, extra's keys),
  * written whole or not at all. */
 int results_write_run_json(const struct run *run, json_t *extra);
+/* o as DIR/NAME (indented JSON), written whole or not at all. */
+int results_write_json(const char *dir, const char *name, json_t *o);
 /* Write DIR/NAME atomically: results_tmp_open gives a temporary file,
  * results_tmp_commit syncs it and renames it to NAME (and frees tmp). */
 FILE *results_tmp_open(const char *dir, const char *name, char **tmp);

@@ -186,7 +186,7 @@ int results_dir_check(const char *dir, const struct profile *p, const struct gri
 }
 
 int results_open(const char *dir, const struct profile *p, const struct grid *g,
-		 struct run *run, char *why, size_t len)
+		 json_t *extra, struct run *run, char *why, size_t len)
 {
 	bool fresh = false, differs = false;
 	const char *slash;
@@ -209,7 +209,7 @@ int results_open(const char *dir, const struct profile *p, const struct grid *g,
 	run->base = slash ? strndup(run->dir, (size_t)(slash - run->dir)) : strdup(".");
 	if (!run->base)
 		return -ENOMEM;
-	rc = results_dir_fill(run, fresh, NULL);
+	rc = results_dir_fill(run, fresh, extra);
 	if (rc)
 		return rc;
 	if (differs && !fresh)

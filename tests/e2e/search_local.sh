@@ -2,6 +2,7 @@
 # Boundary search end to end on this host: `run -n` of a [search] profile
 # (local and lab target: the combinations and the bound on probes, nothing
 # started), a profile whose axis is also set in its section refused (exit 2),
+# a shard of it refused (exit 2: --shard, a Slurm array task; 1/1 is whole),
 # then a tiny real search (one TCG tickguest, 1 s windows, throttled harder as
 # the axis grows: at most 4 probes) with its records, cells.csv and
 # thresholds.csv, the summary's count against the grid, a resume of the
@@ -18,6 +19,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 # A lock of our own: this run sets no host knob and must not wait for others.
 export LOCKMAP_STATE_DIR="$tmp/state"
+# Not a shard, whatever job this test runs in.
+unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_STEP \
+  SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX
 
 # prof FILE TARGET: the search profile; the guest gets 2 ms of CPU every
 # inject.throttle.period, from 4 ms (half a cpu) to 100 ms (2%).
@@ -64,6 +68,23 @@ rc=$?
 check "the axis set in its own section too is refused with its line, exit 2 (got $rc)" \
   "[ $rc -eq 2 ] && grep -q 'bad.profile:14: \[inject.throttle\] period: the \[search\] at line 16 searches this key' '$tmp/bad.out'"
 check "dry runs made no results directory" "[ ! -e '$tmp/none' ]"
+
+# --- a search is never a shard: refused before anything starts ----------------
+"$lm" run --shard 2/2 -o "$tmp/none" "$tmp/s.profile" >"$tmp/shard.out" 2>&1
+rc=$?
+sed 's/^/# run --shard 2\/2: /' "$tmp/shard.out"
+check "run --shard 2/2 of a search profile is refused, exit 2 (got $rc)" \
+  "[ $rc -eq 2 ] && grep -q 's.profile: a \[search\] profile cannot be sharded: .*(--shard 2/2)' '$tmp/shard.out'"
+SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_COUNT=2 \
+  "$lm" run -n -o "$tmp/none" "$tmp/s.profile" >"$tmp/slurm.out" 2>&1
+rc=$?
+check "so is run -n in a Slurm array task of 2, naming the task (exit $rc)" \
+  "[ $rc -eq 2 ] && grep -q 'cannot be sharded: .*SLURM_ARRAY_TASK_ID=0' '$tmp/slurm.out'"
+"$lm" run -n --shard 1/1 -o "$tmp/none" "$tmp/s.profile" >"$tmp/whole.out" 2>&1
+rc=$?
+check "--shard 1/1 (the whole grid) prints the search's plan (exit $rc)" \
+  "[ $rc -eq 0 ] && grep -q '^combination 0: (no other axis): at most 4 probes' '$tmp/whole.out'"
+check "the refused shards made no results directory" "[ ! -e '$tmp/none' ]"
 
 if [ "$(id -u)" -ne 0 ]; then
   skip "a search end to end" "needs root (/dev/kmsg, cgroups)"

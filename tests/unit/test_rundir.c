@@ -180,7 +180,7 @@ static void test_empty_dir_new_run(void **state)
 	(void)state;
 	assert_int_equal(mkdir(dir, 0755), 0);
 	build(&a, "a.profile", PROFILE_A);
-	assert_int_equal(results_open(dir, a.p, &a.g, &run, why, sizeof(why)), 0);
+	assert_int_equal(results_open(dir, a.p, &a.g, NULL, &run, why, sizeof(why)), 0);
 	assert_string_equal(run.id, "fresh");
 	results_close(&run);
 	rj = json_load_file(path, 0, NULL);

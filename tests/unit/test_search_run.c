@@ -85,7 +85,7 @@ static void fx_reopen(struct fx *fx)
 
 	results_close(&fx->run);
 	lm_stop_requested = 0;
-	if (results_open(fx->dir, fx->p, &fx->g, &fx->run, why, sizeof(why)))
+	if (results_open(fx->dir, fx->p, &fx->g, NULL, &fx->run, why, sizeof(why)))
 		fail_msg("results_open: %s", why);
 }
 
