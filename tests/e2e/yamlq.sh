@@ -9,12 +9,12 @@
 # yamlq.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-yq=${YAMLQ:-build-san/tests/yamlq}
+yamlq=${YAMLQ:-build-san/tests/yamlq}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-if [ ! -x "$yq" ]; then
-  skip "yamlq under ASan+UBSan" "$yq missing: run make unit (needs libyaml-dev)"
+if [ ! -x "$yamlq" ]; then
+  skip "yamlq under ASan+UBSan" "$yamlq missing: run make unit (needs libyaml-dev)"
   exit 0
 fi
 tmp=$(mktemp -d)
@@ -23,7 +23,7 @@ export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=exitcode=99
 
 # q PATH FILE: run yamlq, its output in $tmp/out and $tmp/err, its exit code in rc.
 q() {
-  timeout 20 "$yq" "$1" "$2" >"$tmp/out" 2>"$tmp/err"
+  timeout 20 "$yamlq" "$1" "$2" >"$tmp/out" 2>"$tmp/err"
   rc=$?
   sed 's/^/# /' "$tmp/err"
 }
