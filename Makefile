@@ -33,7 +33,7 @@ help:
 	@echo "make check-slow the tests that build lab kernels (the positive control)"
 	@echo "make control    build the fixed and unfixed lab kernels, run the control profile on both"
 	@echo "make demo       install missing packages, build, run the demo profile"
-	@echo "make unit       build the unit tests (plain and ASan+UBSan)"
+	@echo "make unit       build the unit tests and yamlq (plain and ASan+UBSan)"
 	@echo "make fuzz       build the libFuzzer targets (clang) in build/fuzz"
 	@echo "make lint       shellcheck every script, cppcheck the harness"
 	@echo "make install    install lockmap and its guest under PREFIX (/usr/local)"
@@ -82,8 +82,22 @@ $(S)/tests/%: tests/unit/%.c tests/unit/testutil.h $(S)/liblockmap.a
 	@echo "  TEST-SAN $@"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -iquote tests/unit -o $@ $< $(S)/liblockmap.a $(LDLIBS) -lcmocka
 
+# yamlq, the YAML checker of the shell tests (libyaml; Debian's yq is Python),
+# plain and sanitized: tests/e2e/yamlq.sh runs the sanitized one on broken YAML.
+YAMLLIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+$(B)/tests/yamlq: tests/tools/yamlq.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(YAMLLIBS)
+
+$(S)/tests/yamlq: tests/tools/yamlq.c
+	@mkdir -p $(@D)
+	@echo "  CC-SAN  $@"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(YAMLLIBS)
+
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC)) \
-             $(patsubst tests/unit/%.c,$(S)/tests/%,$(UNITSRC))
+             $(patsubst tests/unit/%.c,$(S)/tests/%,$(UNITSRC)) \
+             $(B)/tests/yamlq $(S)/tests/yamlq
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets (clang's libFuzzer), when clang can link one ----
