@@ -23,12 +23,13 @@ static int line_cmp(const void *a, const void *b)
 /* Keys that name or count the run, not the cell, stay out of the id: the
  * same cell in a run called differently, or repeated more, is the same cell;
  * and so is a cell probed by a [search] (its axis key is in the id, with the
- * value probed) and the cell of a profile that lists that value. */
+ * value probed) and the cell of a profile that lists that value; and so is
+ * a cell whose [report] lays the heatmaps out otherwise. */
 static bool id_excluded(const struct pkey *k)
 {
 	return (!strcmp(k->section, "run") &&
 		(!strcmp(k->key, "name") || !strcmp(k->key, "repeat"))) ||
-	       !strcmp(k->section, "search");
+	       !strcmp(k->section, "search") || !strcmp(k->section, "report");
 }
 
 /* FNV-1a 64 over the sorted "section.key=text\n" lines of the params the

@@ -264,7 +264,7 @@ static int profile_build(struct pstate *st, struct profile *p)
 				     strcmp(name, owned_sec) ? NULL : owned_key) < 0)
 			return st->rc;
 	}
-	if (psearch_apply(st, p) < 0)
+	if (psearch_apply(st, p) < 0 || preport_check(st, p) < 0)
 		return st->rc;
 	return grid_size_check(st, p);
 }

@@ -119,7 +119,7 @@ void cpulist_fmt(uint64_t mask, char *buf, size_t len);
 /* All section specs (built-in + launchers + injectors), for check and --help. */
 const struct section_spec *section_spec_find(const char *name);
 /* The i-th section spec ([run], [host], [guests], [expect], [monitor],
- * [search], then one [inject.NAME] per injector); NULL past the end. For listing them all. */
+ * [search], [report], then one [inject.NAME] per injector); NULL past the end. For listing them all. */
 const struct section_spec *section_spec_at(size_t i);
 struct launcher_ops;
 /* [guests] for one launcher: the built-in keys plus the launcher's own.
@@ -141,5 +141,7 @@ extern const struct pspec profile_monitor_keys[];
 extern const size_t profile_monitor_nkeys;
 extern const struct pspec profile_search_keys[];
 extern const size_t profile_search_nkeys;
+extern const struct pspec profile_report_keys[];
+extern const size_t profile_report_nkeys;
 
 #endif

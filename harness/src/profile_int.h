@@ -126,5 +126,8 @@ bool psearch_owned(const struct pstate *st, char *sec, size_t slen, const char *
 /* With a [search] section: check it against the profile built so far and give
  * its axis the values it may probe (p->search). 0 or -EINVAL (st->err). */
 int psearch_apply(struct pstate *st, struct profile *p);
+/* [report] x and y (profile_report.c): each names an axis of the profile, not
+ * the same one. 0, or -EINVAL through pst_fail. */
+int preport_check(struct pstate *st, const struct profile *p);
 
 #endif

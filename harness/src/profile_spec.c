@@ -12,7 +12,8 @@
 #include "lockmap.h"
 #include "profile_int.h"
 
-/* run, host, guests (default launcher), expect, monitor, search, then inject.* */
+/* run, host, guests (default launcher), expect, monitor, search, report, then
+ * inject.* */
 static struct section_spec *all_specs;
 static size_t nall_specs;
 /* [guests] for each launcher, in the order of launchers[]. */
@@ -51,7 +52,7 @@ static void specs_init(void)
 	for (i = 0; i < nr_launchers; i++)
 		len += strlen(launchers[i]->name) + 1;
 	choices = calloc(1, len);
-	all_specs = calloc(6 + nr_injectors, sizeof(*all_specs));
+	all_specs = calloc(7 + nr_injectors, sizeof(*all_specs));
 	guests_specs = calloc(nr_launchers + 1, sizeof(*guests_specs));
 	if (!choices || !all_specs || !guests_specs)
 		abort();
@@ -83,6 +84,8 @@ static void specs_init(void)
 						profile_monitor_nkeys, NULL };
 	all_specs[n++] = (struct section_spec){ "search", profile_search_keys,
 						profile_search_nkeys, NULL };
+	all_specs[n++] = (struct section_spec){ "report", profile_report_keys,
+						profile_report_nkeys, NULL };
 	for (i = 0; i < nr_injectors; i++)
 		all_specs[n++] = (struct section_spec){
 			xasprintf("inject.%s", injectors[i]->name), injectors[i]->keys,
