@@ -16,6 +16,7 @@
 #include "precheck.h"
 #include "profile.h"
 #include "progress.h"
+#include "report_html.h"
 #include "results.h"
 #include "runlock.h"
 #include "search_plan.h"
@@ -212,6 +213,10 @@ static int run_cells(struct run *run, bool lab_inner)
 	if (results_write_tables(run) < 0)
 		lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", run->dir);
 	results_print_summary(run);
+	/* The lab's outer run writes it when the inner one is over. A report
+	 * that cannot be written is a warning: the run's results stand. */
+	if (!lab_inner && report_html_write_dir(run->dir) == 0)
+		printf("report: %s/report.html\n", run->dir);
 	if (run->shard && run->shard->count)
 		snprintf(again, sizeof(again), "--shard %u/%u ", run->shard->index,
 			 run->shard->count);

@@ -17,6 +17,7 @@
 #include "accel.h"
 #include "lab_int.h"
 #include "lockmap.h"
+#include "report_html.h"
 #include "precheck.h"
 #include "profile.h"
 #include "runfiles.h"
@@ -370,6 +371,8 @@ static int lab_finish(struct lab *L, int exit_code)
 	if (results_write_tables(&L->run) < 0)
 		lm_warn("cannot write cells.csv/rates.csv/junit.xml in %s", L->run.dir);
 	results_print_summary(&L->run);
+	if (report_html_write_dir(L->run.dir) == 0)
+		printf("report: %s/report.html\n", L->run.dir);
 	if (lm_stop_requested) {
 		lm_info("interrupted by signal %d", lm_stop_requested);
 		return EXIT_SIGNAL_BASE + lm_stop_requested;
