@@ -106,11 +106,11 @@ const size_t profile_search_nkeys = ARRAY_SIZE(profile_search_keys);
 /* [report] (profile_report.c): how report.html lays out the grid. Not the
  * cell's conditions: they stay out of cell ids (grid.c). */
 const struct pspec profile_report_keys[] = {
-	{ "x", PT_STRING, 1, 0, "", NULL,
-	  "the axis across the heatmaps, SECTION.KEY (e.g. guests.count); default: the "
+	{ "x", PT_STRING, 1, 0, "auto", NULL,
+	  "the axis across the heatmaps, SECTION.KEY (e.g. guests.count); auto: the "
 	  "profile's first axis" },
-	{ "y", PT_STRING, 1, 0, "", NULL,
-	  "the axis down the heatmaps (e.g. inject.irqoff.duration); default: the first "
-	  "axis that is not x; the other axes make one heatmap each of their values" },
+	{ "y", PT_STRING, 1, 0, "auto", NULL,
+	  "the axis down the heatmaps (e.g. inject.irqoff.duration); auto: the first "
+	  "axis that is not x; the other axes make one heatmap per combination of their values" },
 };
 const size_t profile_report_nkeys = ARRAY_SIZE(profile_report_keys);

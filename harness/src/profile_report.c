@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* [report] in a profile: x and y name axes of the profile (SECTION.KEY of a
  * key with several values), checked when the profile loads like every key,
- * so a typo is an error before the run and not a report without a heatmap. */
+ * so a typo is an error before the run and not a report without a heatmap;
+ * "auto" (the default) leaves the choice to report.c. */
 #include <string.h>
 
 #include "lockmap.h"
@@ -51,7 +52,7 @@ int preport_check(struct pstate *st, const struct profile *p)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		const struct pkey *k = profile_key(p, "report", names[i]);
 
-		if (!k || !k->is_set || !k->nvals || !k->vals[0].text[0])
+		if (!k || !k->nvals || !strcmp(k->vals[0].text, "auto"))
 			continue;
 		found[i] = preport_find(p, k->vals[0].text);
 		if (found[i] < 0) {

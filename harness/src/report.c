@@ -179,7 +179,7 @@ static int report_axis_named(const struct report_run *rr, const char *key)
 {
 	const struct pkey *k = profile_key(rr->prof, "report", key);
 
-	if (!k || !k->nvals || !k->vals[0].text[0])
+	if (!k || !k->nvals || !strcmp(k->vals[0].text, "auto"))
 		return -1;
 	for (size_t i = 0; i < rr->grid.naxes; i++) {
 		char name[128];

@@ -9,7 +9,7 @@
 #include "report_svg.h"
 
 #define SQ 56		/* a heatmap square */
-#define LEFT 120	/* room for the y values */
+#define LEFT 170	/* room for the y axis' name and values */
 #define TOP 40		/* room for the x axis' name and values */
 
 /* Colours a reader with red-green colour blindness still tells apart in
@@ -142,7 +142,7 @@ static void report_heatmap(FILE *f, const struct report_run *rr, const struct re
 		}
 	}
 	if (ya) {
-		fputs("<text x=\"4\" y=\"14\" class=\"axis\">", f);
+		fprintf(f, "<text x=\"4\" y=\"%d\" class=\"axis\">", TOP - 6);
 		report_axis_name(f, ya);
 		fputs(" &#8595;</text>\n", f);
 		for (size_t i = 0; i < ny; i++) {
@@ -246,6 +246,8 @@ void report_svg_timeline(FILE *f, const struct report_run *rr, size_t i)
 		   "<text x=\"%d\" y=\"%d\">0 s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f s</text>\n",
 		TL_L, TL_H - 20, TL_W - 10, TL_H - 20, TL_H - 20 - (TL_H - 40) / 12 * 10 + 4, TL_H - 20,
 		TL_L, TL_H - 4, TL_W - 10, TL_H - 4, span);
+	fprintf(f, "<text x=\"%d\" y=\"8\" font-size=\"10\">blue: each guest's ticks received / expected per report; red: events; shaded: observation window</text>\n",
+		TL_L);
 	tl_guests(f, rr, i, span);
 	json_array_foreach(rc->events, k, ev) {
 		double x = tl_x(json_number_value(json_object_get(ev, "ts")) - rc->t0, span);

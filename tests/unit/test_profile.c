@@ -156,7 +156,8 @@ static void test_defaults(void **state)
 	/* Every key of every built-in section exists, from its default; an
 	 * injector's section, and [search], only when the profile has it. */
 	for (size_t s = 0; (ss = section_spec_at(s)); s++) {
-		if (!strncmp(ss->name, "inject.", 7) || !strcmp(ss->name, "search")) {
+		if (!strncmp(ss->name, "inject.", 7) || !strcmp(ss->name, "search") ||
+		    !strcmp(ss->name, "report")) {
 			assert_false(profile_has_section(p, ss->name));
 			continue;
 		}
@@ -354,7 +355,8 @@ static void test_section_specs(void **state)
 	(void)state;
 	for (n = 0; section_spec_at(n); n++)
 		;
-	assert_int_equal(n, 6 + nr_injectors);
+	assert_int_equal(n, 7 + nr_injectors);
+	assert_ptr_equal(section_spec_find("report")->keys, profile_report_keys);
 	assert_ptr_equal(section_spec_find("search")->keys, profile_search_keys);
 	for (size_t i = 0; i < nr_injectors; i++) {
 		char name[64];
@@ -447,6 +449,8 @@ static const struct bad bads[] = {
 			    "rcu_stall" } },
 	{ "cpulist", 4, { "[guests] pin:", "'0-' is not a cpu list", "0-3" } },
 	{ "run-axis", 2, { "[run] repeat:", "takes one value" } },
+	{ "report-axis", 6, { "[report] x:", "'guests.countt' is not an axis", "guests.count, guests.period" } },
+	{ "report-same", 7, { "[report] y:", "is x too" } },
 	{ "run-name", 2, { "[run] name:", "'../etc'", "letters, digits" } },
 	{ "negative", 4, { "[guests] memory:", "negative" } },
 	{ "inject-key", 5, { "[inject.pause] lenght: unknown key", "did you mean 'length'",
