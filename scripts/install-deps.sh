@@ -12,6 +12,7 @@ lab_kabi=6.1.0-50-amd64
 here=$(dirname "$0")
 pkgs="gcc make binutils pkg-config libjansson-dev libinih-dev libcmocka-dev libkmod-dev \
 qemu-system-x86 stress-ng jq libyaml-dev \
+chromium libxml2-utils netpbm \
 libarchive-dev busybox-static cpio \
 clang libclang-rt-dev"
 if [ -f "$here/../guests/tickguest/PACKAGES" ]; then
