@@ -20,23 +20,6 @@ static const char report_css[] =
 	"svg text.axis{font-weight:bold}.worse{color:#c81e1e;font-weight:bold}"
 	".better{color:#2e7d32}section.cell{border-top:1px solid #ccc;margin-top:14px}";
 
-void report_html_text(FILE *f, const char *s)
-{
-	char *clean = s ? text_clean(s, strlen(s), TEXT_PRINTABLE) : NULL;
-
-	for (const char *p = clean ? clean : ""; *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*p, f);
-		}
-	}
-	free(clean);
-}
-
 /* Lines of text (a profile, a CSV file) for a <pre>: each line escaped. */
 static void report_html_text_block(FILE *f, const char *s)
 {
@@ -45,7 +28,7 @@ static void report_html_text_block(FILE *f, const char *s)
 		size_t n = nl ? (size_t)(nl - s) : strlen(s);
 		char *line = strndup(s, n);
 
-		report_html_text(f, line ? line : "");
+		text_xml(f, line ? line : "");
 		fputc('\n', f);
 		free(line);
 		s += n + (nl != NULL);
@@ -65,7 +48,7 @@ static void report_meta_row(FILE *f, const char *name, const json_t *v)
 	if (!s)
 		return;
 	fprintf(f, "<tr><th>%s</th><td>", name);
-	report_html_text(f, s);
+	text_xml(f, s);
 	fputs("</td></tr>\n", f);
 }
 
@@ -88,7 +71,7 @@ static void report_meta(FILE *f, const struct report_run *rr)
 	report_meta_row(f, "cpus", json_object_get(host, "cpus"));
 	if (rr->accel[0]) {
 		fputs("<tr><th>accelerator</th><td>", f);
-		report_html_text(f, rr->accel);
+		text_xml(f, rr->accel);
 		fputs("</td></tr>\n", f);
 	}
 	report_meta_row(f, "profile", json_object_get(rr->rj, "profile_path"));
@@ -96,11 +79,11 @@ static void report_meta(FILE *f, const struct report_run *rr)
 	json_object_foreach(kp, mname, mod) {
 		json_object_foreach(mod, pname, v) {
 			fputs("<tr><th>", f);
-			report_html_text(f, mname);
+			text_xml(f, mname);
 			fputc('.', f);
-			report_html_text(f, pname);
+			text_xml(f, pname);
 			fputs("</th><td>", f);
-			report_html_text(f, json_string_value(v));
+			text_xml(f, json_string_value(v));
 			fputs("</td></tr>\n", f);
 		}
 	}
@@ -112,7 +95,7 @@ static void report_meta(FILE *f, const struct report_run *rr)
 static void report_compare(FILE *f, const struct compare *cmp, const struct report_run *other)
 {
 	fputs("<h2 id=\"compare\">Compared with ", f);
-	report_html_text(f, json_string_value(json_object_get(other->rj, "run_id")));
+	text_xml(f, json_string_value(json_object_get(other->rj, "run_id")));
 	fprintf(f, "</h2>\n<p>%zu cell ids matched: <span class=\"worse\">%zu worse</span>, "
 		   "<span class=\"better\">%zu better</span>, %zu new, %zu gone, %zu unmeasured, "
 		   "%zu the same. Worse: a worse worst outcome, or the same one (not clean) at a "
@@ -139,11 +122,11 @@ static void report_compare(FILE *f, const struct compare *cmp, const struct repo
 				fprintf(f, "<a href=\"#cell-%s\">%s</a> ", any->cell->id, any->cell->id);
 			else
 				fprintf(f, "%s ", any->cell->id);
-			report_html_text(f, desc);
+			text_xml(f, desc);
 			fputs("</td><td>", f);
-			report_html_text(f, now);
+			text_xml(f, now);
 			fputs("</td><td>", f);
-			report_html_text(f, before);
+			text_xml(f, before);
 			fputs("</td></tr>\n", f);
 		}
 	}
@@ -185,11 +168,11 @@ static void report_cell_logs(FILE *f, const struct report_run *rr, const struct 
 	for (int k = 0; k < n; k++) {
 		if (names[k]->d_name[0] != '.') {
 			fputs(" <a href=\"", f);
-			report_html_text(f, rel);
+			text_xml(f, rel);
 			fputc('/', f);
-			report_html_text(f, names[k]->d_name);
+			text_xml(f, names[k]->d_name);
 			fputs("\">", f);
-			report_html_text(f, names[k]->d_name);
+			text_xml(f, names[k]->d_name);
 			fputs("</a>", f);
 		}
 		free(names[k]);
@@ -225,7 +208,7 @@ static void report_repeat(FILE *f, const struct report_run *rr, size_t i)
 	fputs("</p>\n", f);
 	if (r->error[0]) {
 		fputs("<p>error: ", f);
-		report_html_text(f, r->error);
+		text_xml(f, r->error);
 		fputs("</p>\n", f);
 	}
 	report_svg_timeline(f, rr, i);
@@ -235,12 +218,12 @@ static void report_repeat(FILE *f, const struct report_run *rr, size_t i)
 			json_t *cpu = json_object_get(ev, "cpu");
 
 			fputs("<tr><td>", f);
-			report_html_text(f, json_string_value(json_object_get(ev, "kind")));
+			text_xml(f, json_string_value(json_object_get(ev, "kind")));
 			if (json_is_integer(cpu))
 				fprintf(f, "</td><td>%lld</td><td>", (long long)json_integer_value(cpu));
 			else
 				fputs("</td><td>-</td><td>", f);
-			report_html_text(f, json_string_value(json_object_get(ev, "line")));
+			text_xml(f, json_string_value(json_object_get(ev, "line")));
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n", f);
@@ -259,9 +242,9 @@ static void report_cells(FILE *f, const struct report_run *rr)
 		cell_describe(cr->cell, desc, sizeof(desc));
 		rates_describe(cr, rate, sizeof(rate));
 		fprintf(f, "<section class=\"cell\" id=\"cell-%s\"><h3>%s ", cr->cell->id, cr->cell->id);
-		report_html_text(f, desc);
+		text_xml(f, desc);
 		fputs("</h3>\n<p>", f);
-		report_html_text(f, rate);
+		text_xml(f, rate);
 		fputs("</p>\n", f);
 		for (size_t i = cr->cell->index; i < rr->grid.ncells &&
 		     !strcmp(rr->grid.cells[i].id, cr->cell->id); i++)
@@ -274,9 +257,9 @@ static void report_page(FILE *f, const struct report_run *rr, const struct compa
 			const struct report_run *other)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n<title>lockmap ", f);
-	report_html_text(f, rr->run.id);
+	text_xml(f, rr->run.id);
 	fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>lockmap run ", report_css);
-	report_html_text(f, rr->run.id);
+	text_xml(f, rr->run.id);
 	fputs("</h1>\n", f);
 	report_meta(f, rr);
 	fputs("<h2 id=\"map\">Map: worst outcome over the repeats of each cell</h2>\n", f);

@@ -17,8 +17,5 @@ int report_html_write(const struct report_run *rr, const struct compare *cmp,
 /* The report of the run in dir, for `lockmap run` at its end: 0, or -errno
  * with a warning said. */
 int report_html_write_dir(const char *dir);
-/* s as HTML text (&, <, >, " and ' escaped; invalid UTF-8 and control
- * characters as text.c escapes them). */
-void report_html_text(FILE *f, const char *s);
 
 #endif

@@ -7,6 +7,7 @@
 #include "lockmap.h"
 #include "report_html.h"
 #include "report_svg.h"
+#include "text.h"
 
 #define SQ 56		/* a heatmap square */
 #define LEFT 170	/* room for the y axis' name and values */
@@ -57,9 +58,9 @@ void report_svg_legend(FILE *f)
 
 static void report_axis_name(FILE *f, const struct pkey *a)
 {
-	report_html_text(f, a->section);
+	text_xml(f, a->section);
 	fputc('.', f);
-	report_html_text(f, a->key);
+	text_xml(f, a->key);
 }
 
 /* Does cell c hold, on every axis but x and y, the values of facet
@@ -98,7 +99,7 @@ static void report_facet_title(FILE *f, const struct report_run *rr,
 			continue;
 		report_axis_name(f, a);
 		fputc('=', f);
-		report_html_text(f, a->vals[report_axis_pos(first, a)].text);
+		text_xml(f, a->vals[report_axis_pos(first, a)].text);
 		fputc(' ', f);
 	}
 	fputs("</h3>\n", f);
@@ -137,7 +138,7 @@ static void report_heatmap(FILE *f, const struct report_run *rr, const struct re
 		for (size_t i = 0; i < nx; i++) {
 			fprintf(f, "<text x=\"%zu\" y=\"%d\" text-anchor=\"middle\">", LEFT + i * SQ + SQ / 2,
 				TOP - 6);
-			report_html_text(f, xa->vals[i].text);
+			text_xml(f, xa->vals[i].text);
 			fputs("</text>\n", f);
 		}
 	}
@@ -148,7 +149,7 @@ static void report_heatmap(FILE *f, const struct report_run *rr, const struct re
 		for (size_t i = 0; i < ny; i++) {
 			fprintf(f, "<text x=\"%d\" y=\"%zu\" text-anchor=\"end\">", LEFT - 6,
 				TOP + i * SQ + SQ / 2 + 5);
-			report_html_text(f, ya->vals[i].text);
+			text_xml(f, ya->vals[i].text);
 			fputs("</text>\n", f);
 		}
 	}
@@ -255,7 +256,7 @@ void report_svg_timeline(FILE *f, const struct report_run *rr, size_t i)
 
 		fprintf(f, "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c81e1e\" stroke-width=\"2\"><title>",
 			x, x, TL_H - 20);
-		report_html_text(f, kind ? kind : "event");
+		text_xml(f, kind ? kind : "event");
 		fputs("</title></line>\n", f);
 	}
 	/* Per-second sample records (when the journal has them): apic_timer_fn

@@ -43,25 +43,6 @@ void results_csv_axes(FILE *f, const struct grid *g, const struct cell *c)
 	}
 }
 
-/* Text or an attribute value in XML 1.0: valid UTF-8 with no control
- * characters (XML cannot carry them, not even as &#N;), markup escaped. */
-static void xml_escape(FILE *f, const char *s)
-{
-	char *t = text_clean(s, strlen(s), TEXT_PRINTABLE);
-
-	for (const char *p = t ? t : ""; *p; p++) {
-		switch (*p) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default: fputc(*p, f);
-		}
-	}
-	free(t);
-}
-
 FILE *results_tmp_open(const char *dir, const char *name, char **tmp)
 {
 	*tmp = xasprintf("%s/.%s.tmp", dir, name);
@@ -149,7 +130,7 @@ static void results_junit_verdict(FILE *f, const struct run *run, const struct c
 			fprintf(f, "<skipped message=\"interrupted\"/>");
 	} else if (r->outcome == OUT_ERROR) {
 		fprintf(f, "<error message=\"");
-		xml_escape(f, r->error);
+		text_xml(f, r->error);
 		fprintf(f, "\"/>");
 	} else if (r->outcome == OUT_SKIPPED) {
 		fprintf(f, "<skipped/>");
@@ -187,7 +168,7 @@ static int results_write_junit(const struct run *run)
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuite name=\"lockmap.");
-	xml_escape(f, run->id);
+	text_xml(f, run->id);
 	fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%lld\">\n",
 		tests, failures, errors, skipped, (long long)total);
 	for (size_t i = 0; i < g->ncells; i++) {
@@ -198,7 +179,7 @@ static int results_write_junit(const struct run *run)
 			continue;
 		cell_describe(c, desc, sizeof(desc));
 		fprintf(f, "  <testcase classname=\"lockmap.cell\" name=\"%s r%d ", c->id, c->rep);
-		xml_escape(f, desc);
+		text_xml(f, desc);
 		fprintf(f, "\" time=\"%lld\">", (long long)r->seconds);
 		results_junit_verdict(f, run, r);
 		fprintf(f, "<system-out>outcome=%s</system-out></testcase>\n",

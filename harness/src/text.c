@@ -102,3 +102,24 @@ json_t *text_json(const char *s)
 {
 	return text_jsonn(s, s ? strlen(s) : 0);
 }
+
+void text_xml(FILE *f, const char *s)
+{
+	char *t;
+
+	if (!s)
+		return;
+	t = text_clean(s, strlen(s), TEXT_PRINTABLE);
+
+	for (const char *p = t ? t : ""; *p; p++) {
+		switch (*p) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(*p, f);
+		}
+	}
+	free(t);
+}

@@ -9,6 +9,7 @@
 #define LOCKMAP_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 
 /* Length of the valid UTF-8 sequence at s (len bytes readable), or 0 when s
@@ -33,5 +34,11 @@ char *text_clean(const char *s, size_t len, unsigned flags);
  * escapes control characters itself). NULL s gives JSON null. */
 json_t *text_json(const char *s);
 json_t *text_jsonn(const char *s, size_t len);
+
+/* s as text or an attribute value of XML 1.0 and HTML (junit.xml,
+ * report.html): text_clean with TEXT_PRINTABLE (XML cannot carry control
+ * characters, not even as &#N;), then & < > " ' escaped. NULL s writes
+ * nothing. */
+void text_xml(FILE *f, const char *s);
 
 #endif
