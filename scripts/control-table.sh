@@ -6,6 +6,7 @@
 #             smallest and largest over the repeats that measured it
 #   calls/s   apic_timer_fn calls per second on the watched cpus (median)
 #   lag       largest lag of a call behind its timer's expiry (largest)
+#   tick gap  longest time a guest went without a tick (largest)
 #   hard/soft/rcu/hrt  lockup, RCU stall and hrtimer-hang reports (sums)
 # The kernel is the lab host's release (lab-host.json). Runs with the same
 # cells (make control's fixed and unfixed runs) are printed cell by cell.
@@ -26,7 +27,7 @@ done | jq -r -s '
 	def lagfmt: if . == null then "-" elif . >= 1000000 then "\(. / 100000 | round / 10)s"
 		elif . >= 1000 then "\(. / 100 | round / 10)ms" else "\(.)us" end;
 	def median: sort | if length == 0 then null else .[length / 2 | floor] end;
-	(map(select(.type == "cell_start") | {key: "\(.kernel) \(.cell)", value: .axes}) | from_entries) as $axes
+	(map(select(.type == "cell_start") | {key: "\(.kernel) \(.cell)", value: ((.params // {}) + (.axes // {}))}) | from_entries) as $axes
 	| [ .[] | select(.type == "cell_end") ]
 	| group_by(.kernel + " " + .cell)
 	| map(. as $reps
@@ -44,13 +45,14 @@ done | jq -r -s '
 				($p | map(.max_chain) | min | fmt) + ".." + ($p | map(.max_chain) | max | fmt) end),
 			calls: ($p | map(.calls_per_s) | median | if . == null then null else round end | fmt),
 			lag: ($p | map(.max_lag_us) | max | lagfmt),
+			gap: ($reps | map(.summary.maxgap_us // null) | map(select(. != null)) | max | lagfmt),
 			ev: ([ "hardlockup", "softlockup", "rcu_stall", "hrtimer_hang" ]
 				| map(. as $e | $reps | map(.events[$e] // 0) | add) | map(tostring) | join("/"))
 		})
 	| sort_by(.index, .kernel)
-	| [ [ "kernel", "guests", "period", "irqoff", "outcomes (of repeats)", "chain", "calls/s", "lag",
+	| [ [ "kernel", "guests", "period", "irqoff", "outcomes (of repeats)", "chain", "calls/s", "lag", "tick gap",
 	      "hard/soft/rcu/hrt" ] ]
-	  + map([ .kernel, .count, .period, .irqoff, .outcomes, .chain, .calls, .lag, .ev ])
+	  + map([ .kernel, .count, .period, .irqoff, .outcomes, .chain, .calls, .lag, .gap, .ev ])
 	| (transpose | map(map(length) | max)) as $w
 	| .[] | [ range(0; length) as $i | .[$i] + " " * ($w[$i] - (.[$i] | length)) ]
 	| join("  ") | sub(" +$"; "")
