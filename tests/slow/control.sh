@@ -40,15 +40,15 @@ build() {
   if sh $bk "$@" >"$tmp/$v.out" 2>"$tmp/$v.err"; then
     image=$(tail -n 1 "$tmp/$v.out")
     rel=$(cat "$(dirname "$image")/release" 2>/dev/null)
-    check "build-kernel.sh $* builds the $v kernel ($rel; $(grep -o 'built .* in [0-9]* s\|cached' "$tmp/$v.err" | head -n 1))" \
+    check "build-kernel.sh${*:+ $*} builds the $v kernel ($rel; $(grep -o 'built .* in [0-9]* s\|cached' "$tmp/$v.err" | head -n 1))" \
       "[ -f '$image' ] && [ \"\${rel%-$v}\" != '$rel' ]"
   else
-    notok "build-kernel.sh $* builds the $v kernel"
+    notok "build-kernel.sh${*:+ $*} builds the $v kernel"
     sed 's/^/# /' "$tmp/$v.err" | tail -n 40
     exit 0
   fi
   sh $bk "$@" >"$tmp/$v.again" 2>"$tmp/$v.again.err"
-  check "a second build-kernel.sh $* is the cached entry" \
+  check "a second build-kernel.sh${*:+ $*} is the cached entry" \
     "[ \"\$(tail -n 1 '$tmp/$v.again')\" = '$image' ] && grep -q '^build-kernel: cached:' '$tmp/$v.again.err'"
 }
 build lab
@@ -100,9 +100,9 @@ for v in fixed unfixed; do
   run=$tmp/$v/latest
   outcomes=$(jq -R -r 'fromjson? // empty | select(.type == "cell_end") | .outcome' \
     "$run/journal.jsonl" 2>/dev/null | sort | uniq -c | awk '{ printf "%s%s %d/3", s, $2, $1; s = ", " }')
-  n=$(chains "$run" | wc -l)
+  measured=$(chains "$run" | wc -l)
   check "$v kernel: the lab ran the cell 3 times (exit $rc; $outcomes)" "[ '$rc' = 0 ]"
-  check "$v kernel: the probe measured the catch-up in at least 2 of 3 repeats ($n)" "[ '$n' -ge 2 ]"
+  check "$v kernel: the probe measured the catch-up in at least 2 of 3 repeats ($measured)" "[ '$measured' -ge 2 ]"
   echo "# $v ($img): longest chains $(chains "$run" | paste -sd' ')"
   [ "$rc" = 0 ] || tail -n 20 "$tmp/$v.log" | sed 's/^/# /'
 done
