@@ -104,13 +104,14 @@ static int report_grid(struct report_run *rr, const char *arg, char *why, size_t
 
 int report_run_open(const char *dir, struct report_run *rr, char *why, size_t len)
 {
-	struct report_load_ctx lc = { rr, -1 };
+	struct report_load_ctx lc = { NULL, -1 };
 	json_error_t jerr;
 	const char *slash;
 	char *path;
 	int rc;
 
 	memset(rr, 0, sizeof(*rr));
+	lc.rr = rr;
 	rr->dir = realpath(dir, NULL);
 	if (!rr->dir) {
 		snprintf(why, len, "%s: %s: give the directory of a run (results/RUN-ID)", dir,
