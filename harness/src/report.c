@@ -121,6 +121,11 @@ int report_run_open(const char *dir, struct report_run *rr, char *why, size_t le
 	path = xasprintf("%s/run.json", rr->dir);
 	rr->rj = json_load_file(path, 0, &jerr);
 	free(path);
+	/* A lab run's host under test is the lab host, which the inner run
+	 * describes; run.json describes the machine that launched it. */
+	path = xasprintf("%s/lab-host.json", rr->dir);
+	rr->lab_host = json_load_file(path, 0, NULL);
+	free(path);
 	if (!json_is_object(rr->rj)) {
 		snprintf(why, len, "%s is no lockmap run: cannot read its run.json (%s)", dir,
 			 jerr.text);
@@ -171,6 +176,7 @@ void report_run_free(struct report_run *rr)
 		grid_free(&rr->grid);
 	profile_free(rr->prof);
 	json_decref(rr->rj);
+	json_decref(rr->lab_host);
 	free(rr->dir);
 	memset(rr, 0, sizeof(*rr));
 }

@@ -25,6 +25,7 @@ struct report_cell {
 struct report_run {
 	char *dir;		/* the run's real path */
 	json_t *rj;		/* its run.json */
+	json_t *lab_host;	/* lab-host.json of a lab run: the host under test, or NULL */
 	struct profile *prof;	/* the profile it keeps */
 	struct grid grid;
 	bool have_grid;

@@ -54,7 +54,8 @@ static void report_meta_row(FILE *f, const char *name, const json_t *v)
 
 static void report_meta(FILE *f, const struct report_run *rr)
 {
-	const json_t *host = json_object_get(rr->rj, "host");
+	const json_t *outer = json_object_get(rr->rj, "host");
+	const json_t *host = json_is_object(rr->lab_host) ? rr->lab_host : outer;
 	json_t *kp = json_object_get(host, "kvm_parameters"), *mod, *v;
 	const char *mname, *pname;
 
@@ -69,6 +70,13 @@ static void report_meta(FILE *f, const struct report_run *rr)
 	report_meta_row(f, "CPU", json_object_get(host, "cpu_model"));
 	report_meta_row(f, "microcode", json_object_get(host, "microcode"));
 	report_meta_row(f, "cpus", json_object_get(host, "cpus"));
+	if (host != outer) {
+		fputs("<tr><th>lab host</th><td>the host above is the lab VM the cells ran in; it was launched from ", f);
+		text_xml(f, json_string_value(json_object_get(outer, "hostname")));
+		fputs(", kernel ", f);
+		text_xml(f, json_string_value(json_object_get(outer, "kernel")));
+		fputs("</td></tr>\n", f);
+	}
 	if (rr->accel[0]) {
 		fputs("<tr><th>accelerator</th><td>", f);
 		text_xml(f, rr->accel);

@@ -248,6 +248,27 @@ static void test_report_page(void **state)
 	fx_free(&fx);
 }
 
+/* A lab run: the host under test is the lab host of lab-host.json, and the
+ * machine that launched it is named as such. */
+static void test_report_lab_host(void **state)
+{
+	struct fx fx;
+	char *html;
+
+	(void)state;
+	fx_run(&fx, profile_text);
+	test_put_file(fx.dir, "lab-host.json",
+		      "{\"hostname\": \"lockmap-lab\", \"kernel\": \"6.1.192-lab-unfixed\"}", 0644);
+	html = fx_report(&fx, NULL, NULL);
+	assert_non_null(strstr(html, "<tr><th>kernel</th><td>6.1.192-lab-unfixed</td></tr>"));
+	assert_non_null(strstr(html, "<tr><th>host</th><td>lockmap-lab</td></tr>"));
+	assert_non_null(strstr(html, "launched from "));
+	assert_non_null(strstr(html, ", kernel 6.1.0</td>"));
+	assert_null(html_check(html));
+	free(html);
+	fx_free(&fx);
+}
+
 /* The default axes: the first two; one axis makes one row; no [report]. */
 static void test_report_axes_default(void **state)
 {
@@ -344,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_check_catches),
 		cmocka_unit_test(test_report_page),
+		cmocka_unit_test(test_report_lab_host),
 		cmocka_unit_test(test_report_axes_default),
 		cmocka_unit_test(test_report_compare),
 		cmocka_unit_test(test_report_not_a_run),
