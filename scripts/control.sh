@@ -12,8 +12,11 @@ lm=build/lockmap
 profile=${PROFILE:-profiles/catchup-control.profile}
 out=${OUT:-results/control-$(date -u +%Y%m%d-%H%M%S)}
 
-fixed=$(harness/lab/build-kernel.sh | tail -n 1) || exit 3
-unfixed=$(harness/lab/build-kernel.sh --unfixed | tail -n 1) || exit 3
+# The image is the last line of build-kernel.sh's standard output.
+fixed=$(harness/lab/build-kernel.sh) || exit 3
+unfixed=$(harness/lab/build-kernel.sh --unfixed) || exit 3
+fixed=$(printf '%s\n' "$fixed" | tail -n 1)
+unfixed=$(printf '%s\n' "$unfixed" | tail -n 1)
 
 rc=0
 for v in fixed unfixed; do
