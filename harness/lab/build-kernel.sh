@@ -29,12 +29,14 @@ cache=${LOCKMAP_CACHE:-/var/cache/lockmap}
 
 usage() {
 	cat <<EOF
-usage: build-kernel.sh [--unfixed] [--source TARBALL|DIR] [--jobs N]
+usage: build-kernel.sh [--unfixed] [--source TARBALL|DIR] [--config FRAGMENT] [--jobs N]
   --unfixed      apply $(basename "$patchfile")
                  (LOCALVERSION -lab-unfixed; default -lab)
   --source SRC   a kernel source tarball or tree (default $default_source,
                  from Debian's linux-source-6.1, installed when missing);
                  a tree is built in place with O= and never patched
+  --config FRAG  merge FRAG instead of lab.config (the lab needs what
+                 lab.config has: start from a copy of it)
   --jobs N       make -jN (default: the number of cpus)
 The image's path is the last line of standard output; progress goes to
 standard error. Cache: \$LOCKMAP_CACHE (default /var/cache/lockmap).
@@ -59,6 +61,10 @@ while [ $# -gt 0 ]; do
 	--source)
 		[ $# -ge 2 ] || die "--source needs a tarball or a directory"
 		source=$2
+		shift ;;
+	--config)
+		[ $# -ge 2 ] || die "--config needs a fragment file"
+		fragment=$2
 		shift ;;
 	--jobs)
 		[ $# -ge 2 ] || die "--jobs needs a number"
@@ -103,7 +109,8 @@ else
 	need_packages $build_pkgs
 fi
 [ -e "$source" ] || die "no kernel source $source"
-[ -f "$fragment" ] || die "no lab fragment $fragment"
+[ -f "$fragment" ] || die "no configuration fragment $fragment"
+fragment=$(cd "$(dirname "$fragment")" && pwd)/$(basename "$fragment")
 if [ "$unfixed" = 1 ]; then
 	[ -f "$patchfile" ] || die "no patch $patchfile"
 	[ -d "$source" ] && die "--unfixed patches the source, and $source is a tree that is not lockmap's to change: apply $patchfile to it yourself, or give a tarball"

@@ -57,6 +57,16 @@ fixed=$image
 build lab-unfixed --unfixed
 unfixed=${LOCKMAP_CONTROL_UNFIXED:-$image}
 
+# An option of the fragment that make olddefconfig drops stops the build before
+# it compiles, and is named (on the fixed kernel's source tree, in a cache of
+# the test's own).
+{ cat harness/lab/lab.config; echo "CONFIG_LOCKMAP_NO_SUCH_OPTION=y"; } >"$tmp/lost.config"
+LOCKMAP_CACHE=$tmp/cache sh $bk --source "$(dirname "$fixed")/src" --config "$tmp/lost.config" \
+  >"$tmp/lost.out" 2>"$tmp/lost.err"
+rc=$?
+check "a fragment option that olddefconfig drops stops the build, named (exit $rc)" \
+  "[ $rc = 1 ] && grep -q 'CONFIG_LOCKMAP_NO_SUCH_OPTION=y (got not set)' '$tmp/lost.err' && [ ! -s '$tmp/lost.out' ]"
+
 cat >"$tmp/control.profile" <<'EOF'
 [run]
 name = control-test
