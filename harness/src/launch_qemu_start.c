@@ -317,32 +317,32 @@ static int qemu_guest_ip(struct guest *g, char *ip, size_t len, bool *halted)
 	return p ? 0 : -EPROTO;
 }
 
-/* Say which guests are still booting when the boot phase ends, and where
- * each one's vCPU is, twice half a second apart: a guest the host starves
- * moves on, one that is stuck (a firmware or nested-virtualization fault)
- * does not. They go on booting; until they report they are silent, which
- * the cell counts. */
-static void qemu_report_stragglers(struct cell_ctx *ctx, size_t ready)
+/* Note in start_note where vCPU 0 of each guest that printed no banner is,
+ * twice half a second apart: a guest the host starves moves on, one that is
+ * stuck (a firmware or nested-virtualization fault) does not. The silent
+ * guests' indexes go to list. */
+static void qemu_note_silent(struct cell_ctx *ctx, char *list, size_t len)
 {
 	struct timespec ts = { 0, 500 * NSEC_PER_MSEC };
-	char ip[2][32], list[256] = "";
+	char ip[2][32];
 	size_t used = 0;
 
+	list[0] = '\0';
 	for (size_t i = 0; i < ctx->nguests; i++) {
 		struct guest *g = &ctx->guests[i];
 		bool halted = false;
 
 		if (g->metrics.banner_seen)
 			continue;
-		if (used < sizeof(list) - 8)
-			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d",
+		if (used < len - 8)
+			used += (size_t)snprintf(list + used, len - used, "%s%d",
 						 used ? " " : "", g->index);
 		if (!qemu_guest_ip(g, ip[0], sizeof(ip[0]), &halted))
 			snprintf(g->start_note, sizeof(g->start_note), "%s%s", ip[0],
 				 halted ? " halted" : "");
 	}
-	if (used >= sizeof(list) - 8)
-		snprintf(list + sizeof(list) - 8, 8, " ...");
+	if (used >= len - 8)
+		snprintf(list + len - 8, 8, " ...");
 	nanosleep(&ts, NULL);
 	for (size_t i = 0; i < ctx->nguests; i++) {
 		struct guest *g = &ctx->guests[i];
@@ -358,14 +358,13 @@ static void qemu_report_stragglers(struct cell_ctx *ctx, size_t ready)
 			 halted ? " halted" : "");
 		lm_warn("guest %d: not up; vCPU 0 at %s", g->index, g->start_note);
 	}
-	lm_warn("cell %s: %zu of %zu guests printed no banner within %lld s of being let run under %s (guests %s): the host starves them; they count as silent until they report",
-		ctx->cell->id, ctx->nguests - ready, ctx->nguests,
-		(long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel, list);
 }
 
 /* Wait until every guest printed its banner or the boot phase ends. */
 static int qemu_wait_banners(struct cell_ctx *ctx, int64_t deadline, char *why, size_t len)
 {
+	char list[256];
+
 	for (;;) {
 		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };
 		size_t ready = 0;
@@ -385,15 +384,20 @@ static int qemu_wait_banners(struct cell_ctx *ctx, int64_t deadline, char *why, 
 		if (lm_stop_requested)
 			return -EINTR;
 		if (now_ns() >= deadline) {
+			qemu_note_silent(ctx, list, sizeof(list));
 			if (!ready)
 				break;
-			qemu_report_stragglers(ctx, ready);
+			lm_warn("cell %s: %zu of %zu guests printed no banner within %lld s of being let run under %s (guests %s): the host starves them; they count as silent until they report",
+				ctx->cell->id, ctx->nguests - ready, ctx->nguests,
+				(long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel, list);
 			return 0;
 		}
 		nanosleep(&ts, NULL);
 	}
-	snprintf(why, len, "no guest printed its banner within %lld s of being let run under %s (QEMU answered on QMP; see the guest-N.log and qemu-N.log files)",
-		 (long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel);
+	/* Where the first guest's vCPU was tells a stuck guest from a slow one. */
+	snprintf(why, len, "no guest printed its banner within %lld s of being let run under %s (QEMU answered on QMP; guest 0's vCPU 0 at %s; see the guest-N.log and qemu-N.log files)",
+		 (long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel,
+		 ctx->guests[0].start_note[0] ? ctx->guests[0].start_note : "an unknown place");
 	lm_err("cell %s: %s", ctx->cell->id, why);
 	return -ETIMEDOUT;
 }

@@ -115,7 +115,7 @@ rc=$?
 sed 's/^/# /' "$tmp/out"
 run="$tmp/panic/latest"
 check "a lab host crashed in cell 1 exits 1 (panic is a fail_on outcome; got $rc)" "[ $rc -eq 1 ]"
-check "  cell 1 is panic" "[ \"\$(outcome_of_cell '$run' 0)\" = panic ]"
+check_or_show "  cell 1 is panic" "[ \"\$(outcome_of_cell '$run' 0)\" = panic ]" "$run"
 check "  its cell_end came from the outer lockmap" \
   "journal_has '$run' cell_end '\"source\":\"lab\"'"
 check "  the lab booted twice" "[ \$(grep -c '\"type\":\"lab_boot\"' '$run/journal.jsonl') -eq 2 ]"
@@ -152,6 +152,6 @@ rc=$?
 sed 's/^/# /' "$tmp/out"
 run="$tmp/hang/latest"
 check "a lab host with interrupts off on every cpu exits 1 (got $rc)" "[ $rc -eq 1 ]"
-check "  that cell is host_hang" "[ \"\$(outcome_of_cell '$run' 0)\" = host_hang ]"
+check_or_show "  that cell is host_hang" "[ \"\$(outcome_of_cell '$run' 0)\" = host_hang ]" "$run"
 check "  the next cell still runs (not error)" \
   "o=\$(outcome_of_cell '$run' 1); [ -n \"\$o\" ] && [ \"\$o\" != error ]"

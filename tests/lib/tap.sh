@@ -50,3 +50,22 @@ lab_ready() {
     exit 0
   fi
 }
+# check_or_show DESCRIPTION SHELL-CONDITION RUN: check; when it fails, print as
+# TAP comments what tells why: each cell's VMM and guest logs and the tail of
+# the lab console. A lab failure in CI leaves nothing else behind.
+check_or_show() {
+  if eval "$2"; then
+    ok "$1"
+    return
+  fi
+  notok "$1"
+  for f in "$3"/cells/*/qemu-*.log "$3"/cells/*/guest-*.log; do
+    [ -f "$f" ] || continue
+    echo "# --- $f"
+    tail -n 20 "$f" | sed 's/^/#   /'
+  done
+  if [ -f "$3/lab-console.log" ]; then
+    echo "# --- $3/lab-console.log (last 40 lines)"
+    tail -n 40 "$3/lab-console.log" | sed 's/^/#   /'
+  fi
+}
