@@ -95,9 +95,15 @@ $(S)/tests/yamlq: tests/tools/yamlq.c
 	@echo "  CC-SAN  $@"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(YAMLLIBS)
 
+# notify_sink, systemd's notify and journal sockets for the soak's tests.
+$(B)/tests/notify_sink: tests/tools/notify_sink.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC)) \
              $(patsubst tests/unit/%.c,$(S)/tests/%,$(UNITSRC)) \
-             $(B)/tests/yamlq $(S)/tests/yamlq
+             $(B)/tests/yamlq $(S)/tests/yamlq $(B)/tests/notify_sink
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets (clang's libFuzzer), when clang can link one ----
