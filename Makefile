@@ -181,7 +181,9 @@ PREFIX        ?= /usr/local
 BINDIR        ?= $(PREFIX)/bin
 LIBDIR        ?= $(PREFIX)/lib
 MANDIR        ?= $(PREFIX)/share/man
-SYSCONFDIR    ?= /etc
+# /etc for a system's lockmap (PREFIX=/usr); else beside it, as autotools'
+# sysconfdir: a `make install PREFIX=DIR` writes nothing outside DIR.
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 UNITS         := lockmap-soak.service lockmap-soak@.service lockmap-soak.timer
 # The units name the installed lockmap and profiles: @bindir@ and

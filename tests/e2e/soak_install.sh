@@ -50,6 +50,12 @@ make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
 check "a second install keeps an edited /etc/lockmap profile" \
   "tail -n 1 '$d/etc/lockmap/smoke.profile' | grep -q '^# mine'"
 
+# Another prefix: everything under it, /etc/lockmap too.
+make -s install DESTDIR="$tmp/local" >/dev/null 2>&1
+check "make install with the default PREFIX puts the profiles in /usr/local/etc/lockmap, units under /usr/local" \
+  "[ \"\$(ls '$tmp/local')\" = usr ] && [ -f '$tmp/local/usr/local/etc/lockmap/nightly.profile' ] &&
+   grep -q '^ExecStart=/usr/local/bin/lockmap soak .* /usr/local/etc/lockmap/nightly.profile\$' '$tmp/local/usr/local/lib/systemd/system/lockmap-soak.service'"
+
 # The installed lockmap finds its guest where it was installed.
 "$d/usr/bin/lockmap" check >"$tmp/check.out" 2>&1
 grep tickguest "$tmp/check.out" | sed 's/^/# /'
