@@ -83,7 +83,7 @@ static int soak_update_run_json(const struct soak *s, const struct grid *g, bool
 static int soak_create(struct soak *s, const struct soak_opts *o)
 {
 	struct grid g;
-	struct run run;
+	struct run run = { 0 };
 	struct host_facts hf;
 	json_t *extra;
 	int rc = grid_build(s->prof, &g);

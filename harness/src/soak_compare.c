@@ -35,7 +35,7 @@ static void soak_summary(FILE *f, const struct report_run *rr, const char *profi
 		done += rr->run.done[i];
 	fprintf(f, "soak %s of %s: %u pass(es), %zu cells run (%zu cell ids)\n", rr->run.id,
 		profile, results_passes(rr->rj), done, rr->rates.ncells);
-	if (!orr)
+	if (!orr || !cmp)
 		fprintf(f, "no earlier finished soak of this profile next to it: nothing to compare with (this soak is the reference of the next)\n");
 	else
 		compare_print(f, cmp, orr->dir);
