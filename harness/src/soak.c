@@ -119,8 +119,27 @@ static int soak_create(struct soak *s, const struct soak_opts *o)
 	return rc;
 }
 
-/* The latest unfinished soak of the profile, to go on with. 0, or an exit
- * code; *found says whether there was one. */
+/* Is the soak in s->dir one this profile can go on with (its grid the
+ * profile's, over its passes)? Says why not. */
+static bool soak_resumable(const struct soak *s)
+{
+	struct grid g;
+	char why[1024];
+	int rc = results_grid(s->dir, s->prof, &g);
+
+	if (rc)
+		return false;
+	rc = results_dir_check(s->dir, s->prof, &g, why, sizeof(why));
+	grid_free(&g);
+	if (rc)
+		lm_warn("soak %s is unfinished, but cannot go on with %s: %s", s->id, s->path, why);
+	return rc == 0;
+}
+
+/* The soak of the profile to go on with: the newest one, when it is
+ * unfinished (an older unfinished one is history: a newer soak came after
+ * it) and its cells are still the profile's. 0, or an exit code; *found
+ * says whether there was one. */
 static int soak_open_latest(struct soak *s, const struct soak_opts *o, bool *found)
 {
 	struct soak_info *v;
@@ -134,16 +153,17 @@ static int soak_open_latest(struct soak *s, const struct soak_opts *o, bool *fou
 		lm_err("cannot read %s: %s", o->base, strerror(-rc));
 		return EXIT_NOTREADY;
 	}
-	for (size_t i = n; i-- > 0 && !*found;) {
-		if (v[i].ended)
-			continue;
-		s->dir = strdup(v[i].dir);
-		snprintf(s->id, sizeof(s->id), "%s", v[i].id);
-		*found = true;
+	if (n && !v[n - 1].ended) {
+		s->dir = strdup(v[n - 1].dir);
+		snprintf(s->id, sizeof(s->id), "%s", v[n - 1].id);
+		*found = s->dir && soak_resumable(s);
 	}
 	soak_list_free(v, n);
-	if (!*found)
+	if (!*found) {
+		free(s->dir);
+		s->dir = NULL;
 		return 0;
+	}
 	path = xasprintf("%s/run.json", s->dir);
 	rj = json_load_file(path, 0, NULL);
 	soak = json_object_get(rj, "soak");

@@ -147,3 +147,21 @@ check "its journal: a soak_resume, then every pass's cell ended ($passes passes)
 check "the cut cell ran again (a cell_start more than cell_ends)" \
   "[ \$(records '$d' cell_start) -eq \$((passes + 1)) ]"
 check "no guest QEMU of its cell left running" "! pgrep -f 'lockmap-$id-g' >/dev/null"
+
+# --- the newest soak is unfinished, but the profile changed since -------------
+# A copy of the last soak, started later and not ended; then the profile makes
+# other cells (another tick_loss): --resume cannot go on with it.
+cp -r "$d" "$res/zz-cut"
+jq '.started += 1 | del(.soak.ended)' "$d/run.json" >"$res/zz-cut/run.json"
+sum=$(cksum <"$res/zz-cut/journal.jsonl")
+sed -i 's/^tick_loss = 15%/tick_loss = 20%/' "$tmp/soak.profile"
+"$lm" soak -o "$res" --resume "$tmp/soak.profile" >"$tmp/f.out" 2>&1
+rc=$?
+check "--resume of a soak whose cells the profile no longer makes, no --hours: exit 2 (got $rc), with why" \
+  "[ $rc -eq 2 ] && grep -q 'zz-cut is unfinished, but cannot go on with' '$tmp/f.out'"
+before=$(nruns)
+"$lm" soak -o "$res" --resume --hours 0.0001 "$tmp/soak.profile" >"$tmp/g.out" 2>&1
+rc=$?
+check "with --hours it starts a new soak instead (rc $rc)" \
+  "[ $rc -eq 0 ] && [ \$(nruns) -eq $((before + 1)) ] && [ \"\$(readlink -f '$res/latest')\" != '$res/zz-cut' ]"
+check "and leaves the unfinished one as it was" "[ \"\$(cksum <'$res/zz-cut/journal.jsonl')\" = '$sum' ]"
