@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "lockmap.h"
+#include "profile.h"
 #include "results.h"
 #include "soak.h"
 
@@ -31,7 +32,8 @@ static void soak_usage(FILE *f)
 		"journal its messages carry LOCKMAP_RUN=<run id>.\n"
 		"\n"
 		"  -o, --results DIR  where runs go (default: results)\n"
-		"      --hours N      how long to soak, in hours\n"
+		"      --hours N      how long to soak: hours (0.5), or a duration with\n"
+		"                     its unit as in a profile (1800s)\n"
 		"      --resume       go on with the newest soak of PROFILE in DIR when\n"
 		"                     it is unfinished (cut by a reboot, a host crash\n"
 		"                     or a signal) and PROFILE still makes its cells:\n"
@@ -60,14 +62,27 @@ static void soak_usage(FILE *f)
 		"       unfinished; `lockmap soak --resume PROFILE` goes on with it\n");
 }
 
-/* --hours: a positive number of hours. */
+/* --hours: a positive number of hours, or a duration with its unit as a
+ * profile writes one (profile.h: "5400s", "90000ms"). */
 static int soak_parse_hours(const char *s, double *out)
 {
-	char *end;
+	struct pspec ds = { "hours", PT_DURATION, NSEC_PER_SEC, 366LL * 24 * 3600 * NSEC_PER_SEC, "1s",
+			    NULL, NULL };
+	char *end, err[512];
 	double h = strtod(s, &end);
+	struct pval v;
 
-	if (end == s || *end || !isfinite(h) || h <= 0 || h > 24 * 366) {
-		lm_err("--hours %s: give a positive number of hours (0.25 is 15 minutes)", s);
+	if (end != s && *end) {
+		if (pval_parse(&ds, s, &v, err, sizeof(err)) < 0) {
+			lm_err("--hours %s: %s", s, err);
+			return -EINVAL;
+		}
+		*out = (double)v.num / NSEC_PER_SEC / 3600.0;
+		return 0;
+	}
+	if (end == s || !isfinite(h) || h <= 0 || h > 24 * 366) {
+		lm_err("--hours %s: give a positive number of hours (0.25 is 15 minutes), or a duration with its unit (900s)",
+		       s);
 		return -EINVAL;
 	}
 	*out = h;
