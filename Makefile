@@ -2,12 +2,12 @@
 # `make help` lists the targets.
 
 CC       ?= cc
-PKGS     := jansson inih libkmod libarchive
+PKGS     := jansson inih libkmod libarchive libsystemd
 CFLAGS   ?= -O2 -g
 CFLAGS   += -DLOCKMAP_VERSION=\"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)\"
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
             -iquote harness/src -iquote harness/kmod $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -linih -lkmod -larchive) -pthread -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -linih -lkmod -larchive -lsystemd) -pthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRC      := $(wildcard harness/src/*.c)
@@ -95,9 +95,15 @@ $(S)/tests/yamlq: tests/tools/yamlq.c
 	@echo "  CC-SAN  $@"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(YAMLLIBS)
 
+# notify_sink, systemd's notify and journal sockets for the soak's tests.
+$(B)/tests/notify_sink: tests/tools/notify_sink.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC)) \
              $(patsubst tests/unit/%.c,$(S)/tests/%,$(UNITSRC)) \
-             $(B)/tests/yamlq $(S)/tests/yamlq
+             $(B)/tests/yamlq $(S)/tests/yamlq $(B)/tests/notify_sink
 unit: $(UNIT_BINS)
 
 # ---- fuzz targets (clang's libFuzzer), when clang can link one ----
@@ -171,18 +177,41 @@ lint:
 	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh harness/slurm/*.sbatch .ci/run
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
 
-PREFIX ?= /usr/local
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+LIBDIR        ?= $(PREFIX)/lib
+MANDIR        ?= $(PREFIX)/share/man
+# /etc for a system's lockmap (PREFIX=/usr); else beside it, as autotools'
+# sysconfdir: a `make install PREFIX=DIR` writes nothing outside DIR.
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS         := lockmap-soak.service lockmap-soak@.service lockmap-soak.timer
+# The units name the installed lockmap and profiles: @bindir@ and
+# @sysconfdir@ become BINDIR and SYSCONFDIR.
+UNITSED       := -e 's|@bindir@|$(BINDIR)|g' -e 's|@sysconfdir@|$(SYSCONFDIR)|g'
 install: all
-	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(PREFIX)/bin/lockmap
-	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(PREFIX)/lib/lockmap/tickguest.elf
-	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/init.sh
-	install -D -m 0755 harness/lab/build-kernel.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/build-kernel.sh
-	install -D -m 0644 harness/lab/lab.config $(DESTDIR)$(PREFIX)/lib/lockmap/lab/lab.config
+	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(BINDIR)/lockmap
+	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(LIBDIR)/lockmap/tickguest.elf
+	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(LIBDIR)/lockmap/lab/init.sh
+	install -D -m 0755 harness/lab/build-kernel.sh $(DESTDIR)$(LIBDIR)/lockmap/lab/build-kernel.sh
+	install -D -m 0644 harness/lab/lab.config $(DESTDIR)$(LIBDIR)/lockmap/lab/lab.config
 	install -D -m 0644 harness/lab/patches/revert-periodic-timer-catchup-fix.patch \
-		$(DESTDIR)$(PREFIX)/lib/lockmap/lab/patches/revert-periodic-timer-catchup-fix.patch
-	install -d $(DESTDIR)$(PREFIX)/lib/lockmap/kmod
+		$(DESTDIR)$(LIBDIR)/lockmap/lab/patches/revert-periodic-timer-catchup-fix.patch
+	install -d $(DESTDIR)$(LIBDIR)/lockmap/kmod
 	install -m 0644 harness/kmod/*.c harness/kmod/*.h harness/kmod/Kbuild harness/kmod/Makefile \
-		$(DESTDIR)$(PREFIX)/lib/lockmap/kmod/
+		$(DESTDIR)$(LIBDIR)/lockmap/kmod/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(UNITS); do \
+		sed $(UNITSED) harness/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -d $(DESTDIR)$(SYSCONFDIR)/lockmap
+	# A profile already there is the admin's: it stays as it is.
+	for p in profiles/*.profile; do \
+		d=$(DESTDIR)$(SYSCONFDIR)/lockmap/$$(basename $$p); \
+		[ -e $$d ] || install -m 0644 $$p $$d || exit 1; \
+	done
+	install -D -m 0644 harness/man/lockmap.1 $(DESTDIR)$(MANDIR)/man1/lockmap.1
 
 clean:
 	rm -rf $(B) $(S)

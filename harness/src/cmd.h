@@ -11,5 +11,6 @@ int cmd_inject(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_soak(int argc, char **argv);
 
 #endif

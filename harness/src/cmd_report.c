@@ -42,25 +42,6 @@ static void report_usage(FILE *f)
 		"  3    report.html could not be written\n");
 }
 
-/* The comparison's lines: every cell but the same ones. */
-static void report_print_compare(const struct compare *cmp, const char *other)
-{
-	char line[2048];
-
-	printf("\ncompare with %s: %zu cell ids matched; %zu worse, %zu better, %zu new, %zu gone, %zu unmeasured, %zu the same\n",
-	       other, cmp->matched, cmp->count[CMP_WORSE], cmp->count[CMP_BETTER],
-	       cmp->count[CMP_NEW], cmp->count[CMP_GONE], cmp->count[CMP_UNMEASURED],
-	       cmp->count[CMP_SAME]);
-	for (int k = 0; k < CMP_SAME; k++) {
-		for (size_t i = 0; i < cmp->nentries; i++) {
-			if (cmp->entries[i].kind != (enum compare_kind)k)
-				continue;
-			compare_describe(&cmp->entries[i], line, sizeof(line));
-			printf("  %s\n", line);
-		}
-	}
-}
-
 /* Open OTHER and compare; an exit code, or -1 to go on. */
 static int report_compare(const struct report_run *rr, const char *other,
 			  struct report_run *orr, struct compare *cmp)
@@ -124,7 +105,7 @@ int cmd_report(int argc, char **argv)
 		if (!quiet)
 			results_print_summary(&rr.run);
 		if (other)
-			report_print_compare(&cmp, orr.dir);
+			compare_print(stdout, &cmp, orr.dir);
 		if (!rc)
 			printf("report: %s/report.html\n", rr.dir);
 		rc = rc ? EXIT_NOTREADY : cmp.count[CMP_WORSE] ? EXIT_FAILED : EXIT_CLEAN;

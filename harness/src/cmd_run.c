@@ -434,7 +434,8 @@ int cmd_run(int argc, char **argv)
 		}
 		goto out;
 	}
-	rc = grid_build(p, &g);
+	/* A soak's run directory holds its passes' cells (soak.h). */
+	rc = results_grid(run_dir, p, &g);
 	mine = rc ? NULL : calloc(g.ncells ? g.ncells : 1, sizeof(*mine));
 	if (rc || !mine) {
 		lm_err("%s: cannot build the grid: %s", p->path, strerror(rc ? -rc : ENOMEM));

@@ -102,3 +102,22 @@ void compare_describe(const struct compare_entry *e, char *buf, size_t len)
 		 !e->by_rate ? "" : e->kind == CMP_WORSE ? " (a higher rate, beyond both intervals)"
 						   : " (a lower rate, beyond both intervals)");
 }
+
+/* The comparison's lines: every cell but the same ones. */
+void compare_print(FILE *f, const struct compare *cmp, const char *other)
+{
+	char line[2048];
+
+	fprintf(f, "\ncompare with %s: %zu cell ids matched; %zu worse, %zu better, %zu new, %zu gone, %zu unmeasured, %zu the same\n",
+	       other, cmp->matched, cmp->count[CMP_WORSE], cmp->count[CMP_BETTER],
+	       cmp->count[CMP_NEW], cmp->count[CMP_GONE], cmp->count[CMP_UNMEASURED],
+	       cmp->count[CMP_SAME]);
+	for (int k = 0; k < CMP_SAME; k++) {
+		for (size_t i = 0; i < cmp->nentries; i++) {
+			if (cmp->entries[i].kind != (enum compare_kind)k)
+				continue;
+			compare_describe(&cmp->entries[i], line, sizeof(line));
+			fprintf(f, "  %s\n", line);
+		}
+	}
+}

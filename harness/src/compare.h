@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "rates.h"
 
@@ -61,5 +62,9 @@ void compare_free(struct compare *c);
 /* One line of an entry, without a newline: "worse      ID AXES: hardlockup
  * 1/5 (95% CI 4%-62%), ...; before: clean 5/5 (95% CI 57%-100%)". */
 void compare_describe(const struct compare_entry *e, char *buf, size_t len);
+/* The comparison with other to f: a line of counts ("compare with OTHER: 4
+ * cell ids matched; 1 worse, ..."), then a line per entry that is not the
+ * same, worse ones first. */
+void compare_print(FILE *f, const struct compare *cmp, const char *other);
 
 #endif

@@ -140,6 +140,36 @@ out:
 	return rc;
 }
 
+int grid_build_passes(const struct profile *p, unsigned passes, struct grid *g)
+{
+	size_t n, repeat = profile_repeat(p) ? profile_repeat(p) : 1;
+	struct cell *cells;
+	int rc = grid_build(p, g);
+
+	if (rc || passes <= 1)
+		return rc;
+	n = g->ncells;
+	cells = realloc(g->cells, n * passes * sizeof(*cells));
+	if (!cells) {
+		grid_free(g);
+		return -ENOMEM;
+	}
+	g->cells = cells;
+	/* Pass-major: the cells of passes before keep their index when a pass
+	 * is added, so a soak's journal stays valid as it grows. */
+	for (size_t pass = 1; pass < passes; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			struct cell *c = &cells[pass * n + i];
+
+			*c = cells[i];
+			c->index = pass * n + i;
+			c->rep = (int)(pass * repeat) + cells[i].rep;
+		}
+	}
+	g->ncells = n * passes;
+	return 0;
+}
+
 void grid_free(struct grid *g)
 {
 	for (size_t i = 0; i < g->ncells; i++)

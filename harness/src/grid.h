@@ -30,6 +30,11 @@ struct grid {
 };
 
 int grid_build(const struct profile *p, struct grid *g);
+/* The grid of a soak of passes passes (soak.h): grid_build's cells, then
+ * the same again for each further pass, pass-major (index pass * N + i for
+ * the N cells of one pass), the repeats numbered on (rep pass * repeat + r):
+ * the same cell ids, more repeats of each. passes <= 1 is grid_build. */
+int grid_build_passes(const struct profile *p, unsigned passes, struct grid *g);
 void grid_free(struct grid *g);
 
 /* Parameter access; section/key must exist in the spec (a default is used when

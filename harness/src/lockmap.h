@@ -47,6 +47,11 @@ extern int lm_verbose;
  * virtualization (under TCG, often) is slow: start-up allowances are widened. */
 extern bool lm_lab_inner;
 
+/* Where lm_* messages go: stderr, unless lm_log_hook takes them (it returns
+ * true; notify.c sends them to the journal). */
+enum { LM_LOG_ERR, LM_LOG_WARN, LM_LOG_INFO, LM_LOG_DEBUG };
+extern bool (*lm_log_hook)(int level, const char *msg);
+
 void lm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lm_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -18,6 +18,7 @@ static const struct verb {
 	{ "check", cmd_check, "is this host ready to run lockmap (KVM, cgroups, kmsg, tools)" },
 	{ "run", cmd_run, "run every cell of a profile on this host" },
 	{ "lab", cmd_lab, "run every cell of a profile inside a lab host VM booted from a kernel image" },
+	{ "soak", cmd_soak, "repeat a profile for hours as one run; compare with the previous soak (nightly)" },
 	{ "merge", cmd_merge, "join the runs of a profile's shards (run --shard I/N) into one run" },
 	{ "report", cmd_report, "report.html and a summary of a run; --compare OTHER: what got worse" },
 	{ "classify", cmd_classify, "kernel log (file or stdin) to events, one JSON object a line" },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lockmap.h"
+#include "notify.h"
 #include "outcome.h"
 #include "progress.h"
 
@@ -27,8 +28,9 @@ void progress_draw(struct progress *p, int force)
 	char counts[160] = "";
 	size_t off = 0;
 	int64_t done_ns, left;
+	char line[512];
 
-	if (!is_tty() || (!force && now - last < 200 * NSEC_PER_MSEC))
+	if (!force && now - last < 200 * NSEC_PER_MSEC)
 		return;
 	last = now;
 	fmt_secs(now - p->run_start, el, sizeof(el));
@@ -54,8 +56,13 @@ void progress_draw(struct progress *p, int force)
 		if (p->counts[o])
 			off += snprintf(counts + off, sizeof(counts) - off, " %s %u",
 					outcome_name((enum outcome)o), p->counts[o]);
-	printf("\r\033[K[%zu/%zu] %s  elapsed %s  eta %s %s", p->cell, p->ncells, ph, el,
-	       eta, counts);
+	snprintf(line, sizeof(line), "[%zu/%zu] %s  elapsed %s  eta %s %s", p->cell, p->ncells,
+		 ph, el, eta, counts);
+	/* Under systemd: the status and the watchdog's ping. */
+	notify_progress(line);
+	if (!is_tty())
+		return;
+	printf("\r\033[K%s", line);
 	fflush(stdout);
 	p->shown = 1;
 }

@@ -67,6 +67,21 @@ static void rates_finish(struct cell_rate *cr)
 	rates_wilson(cr->k, cr->n, &cr->lo, &cr->hi);
 }
 
+/* The rate of c's cell id, a new one when it has none yet. A cell's repeats
+ * are next to each other in a run's grid, but a soak repeats the whole grid
+ * pass after pass (grid_build_passes). */
+static struct cell_rate *rates_of(struct rates *out, const struct cell *c)
+{
+	struct cell_rate *cr;
+
+	for (size_t j = out->ncells; j-- > 0;)
+		if (!strcmp(out->cells[j].cell->id, c->id))
+			return &out->cells[j];
+	cr = &out->cells[out->ncells++];
+	cr->cell = c;
+	return cr;
+}
+
 int rates_compute(const struct run *run, struct rates *out)
 {
 	const struct grid *g = run->grid;
@@ -79,10 +94,8 @@ int rates_compute(const struct run *run, struct rates *out)
 	for (size_t i = 0; i < g->ncells; i++) {
 		const struct cell *c = &g->cells[i];
 
-		if (!cr || strcmp(cr->cell->id, c->id)) {
-			cr = &out->cells[out->ncells++];
-			cr->cell = c;
-		}
+		if (!cr || strcmp(cr->cell->id, c->id))
+			cr = rates_of(out, c);
 		if ((unsigned)c->rep + 1 > out->repeat)
 			out->repeat = (unsigned)c->rep + 1;
 		if (run->done[i])

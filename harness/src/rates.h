@@ -37,8 +37,9 @@ struct rates {
 /* The 95% Wilson score interval of k successes in n trials (z = 1.959964);
  * [0, 1] when n is 0: nothing is known. */
 void rates_wilson(unsigned k, unsigned n, double *lo, double *hi);
-/* The rates of run's cells done so far (a cell's repeats are next to each
- * other in the grid: grid.c). 0 or -ENOMEM; free with rates_free. */
+/* The rates of run's cells done so far, one per cell id in the order of
+ * its first repeat (a soak's passes repeat it further on: grid.h). 0 or
+ * -ENOMEM; free with rates_free. */
 int rates_compute(const struct run *run, struct rates *out);
 void rates_free(struct rates *r);
 /* "hardlockup 2/3 (95% CI 21%-94%), degraded 1/3", then what was not

@@ -92,7 +92,7 @@ static int report_grid(struct report_run *rr, const char *arg, char *why, size_t
 	}
 	rc = profile_parse(path ? path : "run.json", text, &rr->prof, err, sizeof(err));
 	if (!rc)
-		rc = grid_build(rr->prof, &rr->grid);
+		rc = grid_build_passes(rr->prof, results_passes(rr->rj), &rr->grid);
 	if (rc) {
 		snprintf(why, len, "%s: the profile its run.json keeps does not load here (%.300s): report with the lockmap that ran it",
 			 arg, err[0] ? err : strerror(-rc));

@@ -63,6 +63,13 @@ int results_open(const char *dir, const struct profile *p, const struct grid *g,
  * opened, -EINVAL with why when it would be refused. */
 int results_dir_check(const char *dir, const struct profile *p, const struct grid *g,
 		      char *why, size_t len);
+/* The passes a soak's run.json records ("soak": {"passes": N}, soak.h); 1
+ * for any other run (rj NULL too). */
+unsigned results_passes(const json_t *rj);
+/* The grid of p for the run in dir: with the passes its run.json records (a
+ * soak: grid_build_passes), else, and when dir is NULL or holds no run yet,
+ * grid_build's. 0 or -errno, as grid_build. */
+int results_grid(const char *dir, const struct profile *p, struct grid *g);
 /* Is base fit to hold runs (-o): not empty, a directory or not there yet?
  * -EINVAL with why when not. */
 int results_base_check(const char *base, char *why, size_t len);

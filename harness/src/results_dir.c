@@ -217,3 +217,25 @@ int results_open(const char *dir, const struct profile *p, const struct grid *g,
 	rc = results_load_journal(run);
 	return rc < 0 ? rc : 0;
 }
+
+unsigned results_passes(const json_t *rj)
+{
+	json_int_t n = json_integer_value(json_object_get(json_object_get(rj, "soak"), "passes"));
+
+	return n > 1 && n <= UINT32_MAX ? (unsigned)n : 1;
+}
+
+int results_grid(const char *dir, const struct profile *p, struct grid *g)
+{
+	unsigned passes = 1;
+
+	if (dir) {
+		char *path = xasprintf("%s/run.json", dir);
+		json_t *rj = json_load_file(path, 0, NULL);
+
+		passes = results_passes(rj);
+		json_decref(rj);
+		free(path);
+	}
+	return grid_build_passes(p, passes, g);
+}

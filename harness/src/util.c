@@ -17,8 +17,19 @@ bool lm_lab_inner;
 volatile int lm_stop_requested;
 static int sig_pipe[2] = { -1, -1 };
 
-static void lm_vlog(const char *prefix, const char *fmt, va_list ap)
+bool (*lm_log_hook)(int level, const char *msg);
+
+static void lm_vlog(int level, const char *prefix, const char *fmt, va_list ap)
 {
+	if (lm_log_hook) {
+		char msg[4096];
+
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		if (lm_log_hook(level, msg))
+			return;
+		fprintf(stderr, "lockmap: %s%s\n", prefix, msg);
+		return;
+	}
 	fprintf(stderr, "lockmap: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -29,7 +40,7 @@ void lm_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	lm_vlog("error: ", fmt, ap);
+	lm_vlog(LM_LOG_ERR, "error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -38,7 +49,7 @@ void lm_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	lm_vlog("warning: ", fmt, ap);
+	lm_vlog(LM_LOG_WARN, "warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -49,7 +60,7 @@ void lm_info(const char *fmt, ...)
 	if (lm_verbose < 1)
 		return;
 	va_start(ap, fmt);
-	lm_vlog("", fmt, ap);
+	lm_vlog(LM_LOG_INFO, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -60,7 +71,7 @@ void lm_debug(const char *fmt, ...)
 	if (lm_verbose < 2)
 		return;
 	va_start(ap, fmt);
-	lm_vlog("debug: ", fmt, ap);
+	lm_vlog(LM_LOG_DEBUG, "debug: ", fmt, ap);
 	va_end(ap);
 }
 

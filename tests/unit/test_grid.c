@@ -262,6 +262,53 @@ static void test_unknown_key_aborts(void **state)
 	unbuild(&b);
 }
 
+/* A soak's grid: the cells of one pass again per pass, pass-major, the
+ * repeats numbered on, ids the same; the cells of the passes before keep
+ * their index when a pass is added (a soak's journal stays valid). */
+static void test_passes(void **state)
+{
+	struct built b;
+	struct grid g3, g2;
+
+	(void)state;
+	build(&b, "[run]\nrepeat = 2\n[guests]\nperiod = 1ms\ncount = 1, 2\n");
+	assert_int_equal(b.g.ncells, 4);
+	assert_int_equal(grid_build_passes(b.p, 3, &g3), 0);
+	assert_int_equal(grid_build_passes(b.p, 2, &g2), 0);
+	assert_int_equal(g3.ncells, 12);
+	for (size_t pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < 4; i++) {
+			const struct cell *c = &g3.cells[pass * 4 + i];
+
+			assert_int_equal(c->index, pass * 4 + i);
+			assert_int_equal(c->rep, (int)pass * 2 + b.g.cells[i].rep);
+			assert_string_equal(c->id, b.g.cells[i].id);
+			assert_int_equal(cell_num(c, "guests", "count"),
+					 cell_num(&b.g.cells[i], "guests", "count"));
+		}
+	}
+	for (size_t i = 0; i < g2.ncells; i++) {
+		assert_int_equal(g2.cells[i].index, g3.cells[i].index);
+		assert_int_equal(g2.cells[i].rep, g3.cells[i].rep);
+		assert_string_equal(g2.cells[i].id, g3.cells[i].id);
+	}
+	{
+		char a[17], c[17], one[17];
+		struct grid g1;
+
+		assert_int_equal(grid_build_passes(b.p, 1, &g1), 0);
+		grid_id(&g1, one);
+		grid_id(&b.g, a);
+		assert_string_equal(one, a);
+		grid_id(&g2, c);
+		assert_string_not_equal(c, a);
+		grid_free(&g1);
+	}
+	grid_free(&g2);
+	grid_free(&g3);
+	unbuild(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_unknown_key_aborts),
+		cmocka_unit_test(test_passes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

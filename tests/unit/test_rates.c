@@ -225,6 +225,36 @@ static void test_compute_single(void **state)
 	fx_free(&fx);
 }
 
+/* A soak's passes (grid_build_passes): the repeats of a cell id are spread
+ * over the grid, one rate per id still counts them all. */
+static void test_compute_passes(void **state)
+{
+	struct fx fx;
+	struct rates rt;
+
+	(void)state;
+	fx_build(&fx, "[run]\nrepeat = 2\n[guests]\nperiod = 1ms\ncount = 1, 2\n");
+	grid_free(&fx.g);
+	assert_int_equal(grid_build_passes(fx.p, 3, &fx.g), 0);
+	results_close(&fx.run);
+	assert_int_equal(results_run_init(&fx.run, fx.p, &fx.g), 0);
+	fx.run.dir = strdup(fx.dir);
+	for (size_t i = 0; i < fx.g.ncells; i++)
+		fx_end(&fx, i, i == 6 ? OUT_HARDLOCKUP : OUT_CLEAN);
+	assert_int_equal(rates_compute(&fx.run, &rt), 0);
+	assert_int_equal(rt.ncells, 2);
+	assert_int_equal(rt.repeat, 6);
+	assert_ptr_equal(rt.cells[0].cell, &fx.g.cells[0]);
+	assert_ptr_equal(rt.cells[1].cell, &fx.g.cells[2]);
+	assert_int_equal(rt.cells[0].n, 6);
+	assert_int_equal(rt.cells[0].worst, OUT_CLEAN);
+	assert_int_equal(rt.cells[1].n, 6);
+	assert_int_equal(rt.cells[1].worst, OUT_HARDLOCKUP);
+	assert_int_equal(rt.cells[1].k, 1);
+	rates_free(&rt);
+	fx_free(&fx);
+}
+
 static void test_describe_not_counted(void **state)
 {
 	struct fx fx;
@@ -350,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_compute_counts),
 		cmocka_unit_test(test_compute_unmeasured),
 		cmocka_unit_test(test_compute_single),
+		cmocka_unit_test(test_compute_passes),
 		cmocka_unit_test(test_describe_not_counted),
 		cmocka_unit_test(test_rates_csv),
 		cmocka_unit_test(test_summary_lines),
