@@ -2,12 +2,12 @@
 # `make help` lists the targets.
 
 CC       ?= cc
-PKGS     := jansson inih libkmod libarchive
+PKGS     := jansson inih libkmod libarchive libvirt libxml-2.0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -DLOCKMAP_VERSION=\"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)\"
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
             -iquote harness/src -iquote harness/kmod $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -linih -lkmod -larchive) -pthread -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -linih -lkmod -larchive -lvirt -lxml2) -pthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRC      := $(wildcard harness/src/*.c)

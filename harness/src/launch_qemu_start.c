@@ -78,23 +78,6 @@ static int qemu_start_cmd_ms(int64_t deadline)
 	return left > QMP_CMD_MS ? (int)left : QMP_CMD_MS;
 }
 
-/* Each vCPU gets one cpu of the mask, round-robin over all vCPUs of all
- * guests: KVM arms a vCPU's LAPIC timer hrtimer on the cpu the vCPU runs on,
- * so a vCPU that stays on one cpu makes "which host cpu carries which guest
- * timers" fixed and even, and a lockup report's cpu maps back to guests. */
-static int qemu_pin_cpu(uint64_t mask, int slot)
-{
-	int n = __builtin_popcountll(mask), k;
-
-	if (!n)
-		return -1;
-	k = slot % n;
-	for (int cpu = 0; cpu < 64; cpu++)
-		if ((mask >> cpu & 1) && k-- == 0)
-			return cpu;
-	return -1;
-}
-
 /* Ask QEMU for its vCPU thread ids and pin each one. Under single-threaded
  * TCG all vCPUs share a thread: it then gets the union of their cpus. */
 static int qemu_pin_vcpus(struct cell_ctx *ctx, struct guest *g, int64_t deadline,
@@ -127,7 +110,7 @@ static int qemu_pin_vcpus(struct cell_ctx *ctx, struct guest *g, int64_t deadlin
 	json_decref(cpus);
 
 	for (int v = 0; v < g->nvcpus; v++)
-		qg->pins[v] = qemu_pin_cpu(ctx->pin_mask, slot + v);
+		qg->pins[v] = launch_pin_cpu(ctx->pin_mask, slot + v);
 	if (!ctx->pin_mask)
 		return 0;
 	for (int v = 0; v < g->nvcpus; v++) {
