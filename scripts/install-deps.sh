@@ -14,7 +14,8 @@ pkgs="gcc make binutils pkg-config libjansson-dev libinih-dev libcmocka-dev libk
 qemu-system-x86 stress-ng jq libyaml-dev \
 chromium libxml2-utils netpbm \
 libarchive-dev busybox-static cpio \
-clang libclang-rt-dev"
+clang libclang-rt-dev \
+libvirt-dev libxml2-dev libvirt-daemon-system"
 if [ -f "$here/../guests/tickguest/PACKAGES" ]; then
   pkgs="$pkgs $(cat "$here/../guests/tickguest/PACKAGES")"
 fi

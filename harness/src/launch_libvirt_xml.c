@@ -227,17 +227,24 @@ int libvirt_xml_build(const char *path, const struct libvirt_var *vars, size_t n
 		      const int *pins, int nvcpus, const struct libvirt_meta *meta, char **out,
 		      char *why, size_t len)
 {
-	/* No network, no DTD loads, no entity expansion beyond XML's own. */
-	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	/* No network, no DTD loads, no entity expansion beyond XML's own; the
+	 * parser's complaint goes into why, not to stderr. */
+	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS |
+				    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	const xmlError *err = doc ? NULL : xmlGetLastError();
 	char sub[256] = "";
 	xmlChar *text = NULL;
 	int size = 0, rc;
 
 	*out = NULL;
 	if (!root || strcmp((const char *)root->name, "domain")) {
-		snprintf(why, len, "%s: %s", path,
-			 !doc ? "not readable, or not well-formed XML" : "its root is not <domain>");
+		if (err && err->message)
+			snprintf(why, len, "%s:%d: %s", path, err->line, err->message);
+		else
+			snprintf(why, len, "%s: %s", path,
+				 !doc ? "not readable" : "its root is not <domain>");
+		str_rtrim(why);
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}
@@ -271,7 +278,8 @@ static void libvirt_meta_attr(xmlNodePtr el, const char *name, char *dst, size_t
 int libvirt_meta_parse(const char *xml, struct libvirt_meta *m)
 {
 	xmlDocPtr doc = xml ? xmlReadMemory(xml, (int)strlen(xml), "metadata.xml", NULL,
-					    XML_PARSE_NONET) : NULL;
+					    XML_PARSE_NONET | XML_PARSE_NOERROR |
+					    XML_PARSE_NOWARNING) : NULL;
 	xmlNodePtr el = doc ? xmlDocGetRootElement(doc) : NULL;
 	char pid[32], guest[16], *end;
 	long p;
