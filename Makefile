@@ -175,6 +175,8 @@ PREFIX ?= /usr/local
 install: all
 	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(PREFIX)/bin/lockmap
 	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(PREFIX)/lib/lockmap/tickguest.elf
+	install -d $(DESTDIR)$(PREFIX)/lib/lockmap/libvirt
+	install -m 0644 guests/libvirt/*.xml $(DESTDIR)$(PREFIX)/lib/lockmap/libvirt/
 	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/init.sh
 	install -D -m 0755 harness/lab/build-kernel.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/build-kernel.sh
 	install -D -m 0644 harness/lab/lab.config $(DESTDIR)$(PREFIX)/lib/lockmap/lab/lab.config
