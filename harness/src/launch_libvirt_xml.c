@@ -75,7 +75,11 @@ static char *libvirt_subst(const char *s, const struct libvirt_var *vars, size_t
 	size_t cap = strlen(s) + 1, used = 0;
 	char *out = malloc(cap);
 
-	while (out && *s) {
+	if (!out) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	while (*s) {
 		const char *val = NULL, *end = NULL;
 		size_t klen = 0, vlen;
 
@@ -103,6 +107,7 @@ static char *libvirt_subst(const char *s, const struct libvirt_var *vars, size_t
 			cap = used + vlen + strlen(end) + 1;
 			bigger = realloc(out, cap);
 			if (!bigger) {
+				snprintf(why, len, "out of memory");
 				free(out);
 				return NULL;
 			}
@@ -112,10 +117,7 @@ static char *libvirt_subst(const char *s, const struct libvirt_var *vars, size_t
 		used += vlen;
 		s = end;
 	}
-	if (out)
-		out[used] = '\0';
-	else
-		snprintf(why, len, "out of memory");
+	out[used] = '\0';
 	return out;
 }
 
