@@ -81,7 +81,16 @@ void guest_read_output(struct guest *g, void (*cb)(struct guest *, const char *,
 
 /* The host cpu of vCPU slot (counted over all vCPUs of the cell's guests, in
  * guest order) in the cell's pin mask, round-robin; -1 for an empty mask
- * (launch_pin.c). */
+ * (launch_start.c). */
 int launch_pin_cpu(uint64_t mask, int slot);
+
+/* Read every guest's output until each printed its banner (0), deadline
+ * (monotonic ns) passed (-ETIMEDOUT), or a stop was requested (-EINTR);
+ * failed(g, why, len), asked of each guest at each look, stops the wait
+ * with its negative errno (a guest that died or reported an error). ready
+ * says how many were up (launch_start.c). */
+int launch_wait_banners(struct cell_ctx *ctx, int64_t deadline,
+			int (*failed)(struct guest *g, char *why, size_t len), size_t *ready,
+			char *why, size_t len);
 
 #endif

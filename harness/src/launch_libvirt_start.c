@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "accel.h"
@@ -193,33 +192,16 @@ static int libvirt_guest_failed(struct guest *g, char *why, size_t len)
 /* Wait until every guest printed its banner or the boot phase ends. */
 static int libvirt_wait_banners(struct cell_ctx *ctx, int64_t deadline, char *why, size_t len)
 {
-	for (;;) {
-		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };
-		size_t ready = 0;
-		int rc;
+	size_t ready;
+	int rc = launch_wait_banners(ctx, deadline, libvirt_guest_failed, &ready, why, len);
 
-		for (size_t i = 0; i < ctx->nguests; i++) {
-			struct guest *g = &ctx->guests[i];
-
-			guest_read_output(g, NULL, NULL);
-			rc = libvirt_guest_failed(g, why, len);
-			if (rc)
-				return rc;
-			ready += g->metrics.banner_seen;
-		}
-		if (ready == ctx->nguests)
-			return 0;
-		if (lm_stop_requested)
-			return -EINTR;
-		if (now_ns() >= deadline && ready) {
-			lm_warn("cell %s: %zu of %zu guests printed no banner within %lld s of being resumed under %s: the host starves them; they count as silent until they report",
-				ctx->cell->id, ctx->nguests - ready, ctx->nguests,
-				(long long)(libvirt_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel);
-			return 0;
-		}
-		if (now_ns() >= deadline)
-			break;
-		nanosleep(&ts, NULL);
+	if (rc != -ETIMEDOUT)
+		return rc;
+	if (ready) {
+		lm_warn("cell %s: %zu of %zu guests printed no banner within %lld s of being resumed under %s: the host starves them; they count as silent until they report",
+			ctx->cell->id, ctx->nguests - ready, ctx->nguests,
+			(long long)(libvirt_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel);
+		return 0;
 	}
 	snprintf(why, len, "no guest printed its banner within %lld s of being resumed under %s (see the guest-N.log and qemu-N.log files)",
 		 (long long)(libvirt_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel);

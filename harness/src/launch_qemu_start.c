@@ -349,31 +349,14 @@ static void qemu_report_stragglers(struct cell_ctx *ctx, size_t ready)
 /* Wait until every guest printed its banner or the boot phase ends. */
 static int qemu_wait_banners(struct cell_ctx *ctx, int64_t deadline, char *why, size_t len)
 {
-	for (;;) {
-		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };
-		size_t ready = 0;
-		int rc;
+	size_t ready;
+	int rc = launch_wait_banners(ctx, deadline, qemu_guest_failed, &ready, why, len);
 
-		for (size_t i = 0; i < ctx->nguests; i++) {
-			struct guest *g = &ctx->guests[i];
-
-			guest_read_output(g, NULL, NULL);
-			rc = qemu_guest_failed(g, why, len);
-			if (rc)
-				return rc;
-			ready += g->metrics.banner_seen;
-		}
-		if (ready == ctx->nguests)
-			return 0;
-		if (lm_stop_requested)
-			return -EINTR;
-		if (now_ns() >= deadline) {
-			if (!ready)
-				break;
-			qemu_report_stragglers(ctx, ready);
-			return 0;
-		}
-		nanosleep(&ts, NULL);
+	if (rc != -ETIMEDOUT)
+		return rc;
+	if (ready) {
+		qemu_report_stragglers(ctx, ready);
+		return 0;
 	}
 	snprintf(why, len, "no guest printed its banner within %lld s of being let run under %s (QEMU answered on QMP; see the guest-N.log and qemu-N.log files)",
 		 (long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel);
