@@ -81,7 +81,9 @@ static bool libvirt_paused_by_hypervisor(struct libvirt_guest *lg, char *buf, si
 
 	if (virDomainGetState(lg->dom, &state, &reason, 0) < 0)
 		return false;
-	if (state != VIR_DOMAIN_PAUSED || reason == VIR_DOMAIN_PAUSED_USER)
+	/* Created paused (STARTING_UP), or paused by us: not the hypervisor. */
+	if (state != VIR_DOMAIN_PAUSED || reason == VIR_DOMAIN_PAUSED_USER ||
+	    reason == VIR_DOMAIN_PAUSED_STARTING_UP)
 		return false;
 	snprintf(buf, len, "libvirt: the hypervisor paused the domain (reason %d)", reason);
 	return true;
