@@ -211,7 +211,7 @@ struct _virConnect *libvirt_conn(char *why, size_t len)
 	}
 	lv_conn = virConnectOpen(LIBVIRT_URI);
 	if (!lv_conn) {
-		snprintf(why, len, "cannot connect to libvirtd at %s: %s; start it: sh scripts/start-libvirtd.sh (or systemctl start libvirtd; apt-get install libvirt-daemon-system)",
+		snprintf(why, len, "cannot connect to libvirtd at %s: %s; start it: systemctl start libvirtd, or where systemd is not PID 1 virtlogd -d; libvirtd -d (scripts/start-libvirtd.sh); not installed: apt-get install libvirt-daemon-system",
 			 LIBVIRT_URI, libvirt_error());
 		return NULL;
 	}
