@@ -2,12 +2,12 @@
 # `make help` lists the targets.
 
 CC       ?= cc
-PKGS     := jansson inih libkmod libarchive libsystemd
+PKGS     := jansson inih libkmod libarchive libsystemd libvirt libxml-2.0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -DLOCKMAP_VERSION=\"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)\"
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
             -iquote harness/src -iquote harness/kmod $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -linih -lkmod -larchive -lsystemd) -pthread -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -linih -lkmod -larchive -lsystemd -lvirt -lxml2) -pthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRC      := $(wildcard harness/src/*.c)
@@ -192,6 +192,8 @@ UNITSED       := -e 's|@bindir@|$(BINDIR)|g' -e 's|@sysconfdir@|$(SYSCONFDIR)|g'
 install: all
 	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(BINDIR)/lockmap
 	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(LIBDIR)/lockmap/tickguest.elf
+	install -d $(DESTDIR)$(LIBDIR)/lockmap/libvirt
+	install -m 0644 guests/libvirt/*.xml $(DESTDIR)$(LIBDIR)/lockmap/libvirt/
 	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(LIBDIR)/lockmap/lab/init.sh
 	install -D -m 0755 harness/lab/build-kernel.sh $(DESTDIR)$(LIBDIR)/lockmap/lab/build-kernel.sh
 	install -D -m 0644 harness/lab/lab.config $(DESTDIR)$(LIBDIR)/lockmap/lab/lab.config

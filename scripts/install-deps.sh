@@ -15,7 +15,8 @@ qemu-system-x86 stress-ng jq libyaml-dev \
 chromium libxml2-utils netpbm \
 libarchive-dev busybox-static cpio \
 clang libclang-rt-dev \
-libsystemd-dev systemd mandoc groff-base man-db"
+libsystemd-dev systemd mandoc groff-base man-db \
+libvirt-dev libxml2-dev libvirt-daemon-system"
 if [ -f "$here/../guests/tickguest/PACKAGES" ]; then
   pkgs="$pkgs $(cat "$here/../guests/tickguest/PACKAGES")"
 fi

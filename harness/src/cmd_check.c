@@ -20,6 +20,7 @@
 #include "ksyms.h"
 #include "labimage.h"
 #include "launch.h"
+#include "launch_libvirt.h"
 #include "lockmap.h"
 #include "runfiles.h"
 #include "runlock.h"
@@ -329,6 +330,31 @@ static enum check_state check_runfiles(char *msg, size_t len, char *fix, size_t 
 	return CHECK_MISSING;
 }
 
+/* libvirtd, for launcher = libvirt, and the domains killed runs left there
+ * (each named lockmap-..., its lockmap's pid gone). */
+static enum check_state check_libvirt(char *msg, size_t len, char *fix, size_t flen)
+{
+	char names[768], why[512];
+	int n;
+
+	if (libvirt_reachable(why, sizeof(why)) < 0) {
+		snprintf(msg, len, "launcher = libvirt cannot run: %s", why);
+		snprintf(fix, flen, "apt-get install libvirt-daemon-system; then sh scripts/start-libvirtd.sh (virtlogd -d; libvirtd -d), or systemctl start libvirtd where systemd runs");
+		return CHECK_MISSING;
+	}
+	n = libvirt_leftovers(false, names, sizeof(names), msg, len);
+	if (n < 0)
+		return CHECK_MISSING;
+	if (n > 0) {
+		snprintf(msg, len, "%s; %d domain%s left by killed runs: %s", why, n,
+			 n > 1 ? "s" : "", names);
+		snprintf(fix, flen, "lockmap check --restore, or the next lockmap run with launcher = libvirt (either destroys them)");
+		return CHECK_MISSING;
+	}
+	snprintf(msg, len, "%s; no lockmap- domain left by a killed run", why);
+	return CHECK_OK;
+}
+
 static const struct check checks[] = {
 	{ "root", check_root, true },
 	{ "qemu", check_qemu, true },
@@ -347,6 +373,7 @@ static const struct check checks[] = {
 	{ "cgroups", check_cgroup_left, true },
 	{ "cache", check_cache, false },
 	{ "runfiles", check_runfiles, false },
+	{ "libvirt", check_libvirt, false },
 };
 
 static void check_unit(const char *kind, const char *name, int (*supported)(char *, size_t))
@@ -374,6 +401,15 @@ static int check_restore(bool wait)
 	}
 	rc = runlock_restore_leftovers(msg, sizeof(msg), &busy);
 	printf("%s\n", msg[0] ? msg : "nothing to restore");
+	/* What launchers left (libvirt's domains); a launcher that cannot
+	 * run here (no libvirtd) has nothing left to end. */
+	for (size_t i = 0; i < nr_launchers; i++) {
+		char left[2048];
+
+		if (launchers[i]->leftovers &&
+		    launchers[i]->leftovers(left, sizeof(left)) > 0)
+			printf("%s: ended what killed runs left: %s\n", launchers[i]->name, left);
+	}
 	runlock_release(lk);
 	return rc < 0 || busy ? EXIT_NOTREADY : EXIT_CLEAN;
 }
@@ -388,7 +424,8 @@ static void check_usage(FILE *f)
 		"limit it explains, `missing` is needed (exit 3).\n"
 		"\n"
 		"  --restore   put back what a killed run left changed: host knobs (from\n"
-		"              their restore file), its cgroups and QMP sockets. Refused\n"
+		"              their restore file), its cgroups and QMP sockets, and the\n"
+		"              libvirt domains it left running. Refused\n"
 		"              while another lockmap holds the host (exit 3), unless --wait\n"
 		"  --wait      with --restore, wait for the other lockmap to end\n"
 		"  -h, --help  this text\n");

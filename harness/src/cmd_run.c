@@ -284,6 +284,31 @@ static int run_take_host(bool wait, struct runlock **lk, char *restored, size_t 
 	return rc;
 }
 
+/* Before the first cell: each launcher the grid uses ends what killed runs
+ * left of its own (libvirt's domains), saying each; it is journaled as a
+ * host_restore with the host knobs' one. */
+static void run_launcher_leftovers(const struct grid *g, char *restored, size_t len)
+{
+	for (size_t l = 0; l < nr_launchers; l++) {
+		const struct launcher_ops *lo = launchers[l];
+		size_t off = strlen(restored);
+		bool used = false;
+		char msg[2048];
+		int n;
+
+		for (size_t i = 0; i < g->ncells && !used; i++)
+			used = launcher_find(cell_str(&g->cells[i], "guests", "launcher")) == lo;
+		if (!used || !lo->leftovers)
+			continue;
+		n = lo->leftovers(msg, sizeof(msg));
+		if (n < 0)
+			lm_warn("launcher %s: cannot look for what killed runs left: %s", lo->name, msg);
+		else if (n > 0 && off < len)
+			snprintf(restored + off, len - off, "%s%s: ended %d left by killed runs: %s",
+				 off ? "; " : "", lo->name, n, msg);
+	}
+}
+
 /* A --run-dir that is not this profile's run, or not this shard's, is refused
  * before anything starts: no lock taken, no host knob put back, nothing
  * written. Returns 0 or the exit code. */
@@ -477,6 +502,7 @@ int cmd_run(int argc, char **argv)
 		exit_code = EXIT_NOTREADY;
 		goto out;
 	}
+	run_launcher_leftovers(&g, restored, sizeof(restored));
 	exit_code = run_open(base, run_dir, p, &g, &sh, &run);
 	if (exit_code)
 		goto out;

@@ -45,6 +45,11 @@ struct launcher_ops {
 	size_t nkeys;
 	/* 0 when usable here; else -ENOTSUP/-ENOENT and why + the fix in why. */
 	int (*supported)(char *why, size_t len);
+	/* Optional: once per run, with the host taken, before its first cell:
+	 * end what runs that were killed left of this launcher's (libvirt:
+	 * their domains), logging each. How many (named in msg), or a negative
+	 * errno with why in msg. */
+	int (*leftovers)(char *msg, size_t len);
 	/* Start ctx->nguests guests (ctx->guests is allocated by the caller and
 	 * zeroed), all at once, and return once each has printed its banner or
 	 * the start's time bound (ctx->start_budget_ns, set by the launcher,
@@ -73,5 +78,19 @@ const struct launcher_ops *launcher_find(const char *name);
  * to cb (may be NULL). Shared by all launchers whose guests write to a file. */
 void guest_read_output(struct guest *g, void (*cb)(struct guest *, const char *, void *),
 		       void *arg);
+
+/* The host cpu of vCPU slot (counted over all vCPUs of the cell's guests, in
+ * guest order) in the cell's pin mask, round-robin; -1 for an empty mask
+ * (launch_start.c). */
+int launch_pin_cpu(uint64_t mask, int slot);
+
+/* Read every guest's output until each printed its banner (0), deadline
+ * (monotonic ns) passed (-ETIMEDOUT), or a stop was requested (-EINTR);
+ * failed(g, why, len), asked of each guest at each look, stops the wait
+ * with its negative errno (a guest that died or reported an error). ready
+ * says how many were up (launch_start.c). */
+int launch_wait_banners(struct cell_ctx *ctx, int64_t deadline,
+			int (*failed)(struct guest *g, char *why, size_t len), size_t *ready,
+			char *why, size_t len);
 
 #endif

@@ -78,23 +78,6 @@ static int qemu_start_cmd_ms(int64_t deadline)
 	return left > QMP_CMD_MS ? (int)left : QMP_CMD_MS;
 }
 
-/* Each vCPU gets one cpu of the mask, round-robin over all vCPUs of all
- * guests: KVM arms a vCPU's LAPIC timer hrtimer on the cpu the vCPU runs on,
- * so a vCPU that stays on one cpu makes "which host cpu carries which guest
- * timers" fixed and even, and a lockup report's cpu maps back to guests. */
-static int qemu_pin_cpu(uint64_t mask, int slot)
-{
-	int n = __builtin_popcountll(mask), k;
-
-	if (!n)
-		return -1;
-	k = slot % n;
-	for (int cpu = 0; cpu < 64; cpu++)
-		if ((mask >> cpu & 1) && k-- == 0)
-			return cpu;
-	return -1;
-}
-
 /* Ask QEMU for its vCPU thread ids and pin each one. Under single-threaded
  * TCG all vCPUs share a thread: it then gets the union of their cpus. */
 static int qemu_pin_vcpus(struct cell_ctx *ctx, struct guest *g, int64_t deadline,
@@ -127,7 +110,7 @@ static int qemu_pin_vcpus(struct cell_ctx *ctx, struct guest *g, int64_t deadlin
 	json_decref(cpus);
 
 	for (int v = 0; v < g->nvcpus; v++)
-		qg->pins[v] = qemu_pin_cpu(ctx->pin_mask, slot + v);
+		qg->pins[v] = launch_pin_cpu(ctx->pin_mask, slot + v);
 	if (!ctx->pin_mask)
 		return 0;
 	for (int v = 0; v < g->nvcpus; v++) {
@@ -364,35 +347,17 @@ static void qemu_note_silent(struct cell_ctx *ctx, char *list, size_t len)
 static int qemu_wait_banners(struct cell_ctx *ctx, int64_t deadline, char *why, size_t len)
 {
 	char list[256];
+	size_t ready;
+	int rc = launch_wait_banners(ctx, deadline, qemu_guest_failed, &ready, why, len);
 
-	for (;;) {
-		struct timespec ts = { 0, 20 * NSEC_PER_MSEC };
-		size_t ready = 0;
-		int rc;
-
-		for (size_t i = 0; i < ctx->nguests; i++) {
-			struct guest *g = &ctx->guests[i];
-
-			guest_read_output(g, NULL, NULL);
-			rc = qemu_guest_failed(g, why, len);
-			if (rc)
-				return rc;
-			ready += g->metrics.banner_seen;
-		}
-		if (ready == ctx->nguests)
-			return 0;
-		if (lm_stop_requested)
-			return -EINTR;
-		if (now_ns() >= deadline) {
-			qemu_note_silent(ctx, list, sizeof(list));
-			if (!ready)
-				break;
-			lm_warn("cell %s: %zu of %zu guests printed no banner within %lld s of being let run under %s (guests %s): the host starves them; they count as silent until they report",
-				ctx->cell->id, ctx->nguests - ready, ctx->nguests,
-				(long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel, list);
-			return 0;
-		}
-		nanosleep(&ts, NULL);
+	if (rc != -ETIMEDOUT)
+		return rc;
+	qemu_note_silent(ctx, list, sizeof(list));
+	if (ready) {
+		lm_warn("cell %s: %zu of %zu guests printed no banner within %lld s of being let run under %s (guests %s): the host starves them; they count as silent until they report",
+			ctx->cell->id, ctx->nguests - ready, ctx->nguests,
+			(long long)(qemu_boot_budget_ns(ctx) / NSEC_PER_SEC), ctx->accel, list);
+		return 0;
 	}
 	/* Where the first guest's vCPU was tells a stuck guest from a slow one. */
 	snprintf(why, len, "no guest printed its banner within %lld s of being let run under %s (QEMU answered on QMP; guest 0's vCPU 0 at %s; see the guest-N.log and qemu-N.log files)",

@@ -7,9 +7,11 @@
 #include "lockmap.h"
 
 extern const struct launcher_ops launch_qemu_ops;
+extern const struct launcher_ops launch_libvirt_ops;
 
 const struct launcher_ops *const launchers[] = {
 	&launch_qemu_ops,
+	&launch_libvirt_ops,
 };
 const size_t nr_launchers = ARRAY_SIZE(launchers);
 
