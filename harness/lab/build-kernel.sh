@@ -38,6 +38,9 @@ usage: build-kernel.sh [--unfixed] [--source TARBALL|DIR] [--config FRAGMENT] [-
   --config FRAG  merge FRAG instead of lab.config (the lab needs what
                  lab.config has: start from a copy of it)
   --jobs N       make -jN (default: the number of cpus)
+  --no-ccache    compile without ccache (default: CC="ccache gcc" when ccache
+                 is installed, its cache in \$CCACHE_DIR, default
+                 \$LOCKMAP_CACHE/ccache)
 The image's path is the last line of standard output; progress goes to
 standard error. Cache: \$LOCKMAP_CACHE (default /var/cache/lockmap).
 EOF
@@ -54,10 +57,12 @@ say() {
 
 unfixed=0
 source=""
+ccache=""
 jobs=$(nproc 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unfixed) unfixed=1 ;;
+	--no-ccache) ccache=no ;;
 	--source)
 		[ $# -ge 2 ] || die "--source needs a tarball or a directory"
 		source=$2
@@ -107,6 +112,15 @@ if [ -z "$source" ]; then
 else
 	# shellcheck disable=SC2086
 	need_packages $build_pkgs
+fi
+# ccache when installed (a bisect revisits the same sources); kbuild records CC
+# in every object's .cmd file, so a tree built with and without it rebuilds.
+if [ "$ccache" = no ] || ! command -v ccache >/dev/null 2>&1; then
+	ccache=""
+else
+	ccache=yes
+	CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+	export CCACHE_DIR
 fi
 [ -e "$source" ] || die "no kernel source $source"
 [ -f "$fragment" ] || die "no configuration fragment $fragment"
@@ -203,6 +217,9 @@ out=$entry/build
 mkdir -p "$out"
 
 kmake() {
+	if [ -n "$ccache" ]; then
+		set -- CC="ccache gcc" "$@"
+	fi
 	make -C "$srcdir" O="$out" "$@" >>"$log" 2>&1 || {
 		tail -n 30 "$log" >&2
 		die "make $* failed; the whole log is $log"
@@ -233,7 +250,7 @@ fi
 cp "$out/.config" "$entry/config"
 
 # ---- build ----
-say "make -j$jobs bzImage modules"
+say "make -j$jobs bzImage modules${ccache:+ (ccache, $CCACHE_DIR)}"
 kmake -j"$jobs" bzImage modules
 release=$(make -s -C "$srcdir" O="$out" kernelrelease 2>>"$log")
 [ -n "$release" ] || die "make kernelrelease printed nothing; see $log"
