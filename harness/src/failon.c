@@ -9,6 +9,7 @@
 #include "failon.h"
 #include "lockmap.h"
 #include "outcome.h"
+#include "profile_int.h"
 
 /* How a metric's number is written: a count (no unit), a duration (ns, us,
  * ms, s; a bare 0), or guest.lost_ticks (a percent of the expected ticks of
@@ -188,28 +189,12 @@ static int cond_parse(const char *item, struct failon_cond *c, char *why, size_t
 	return 0;
 }
 
-/* "a|b|c" as "a, b, c". */
-static void outcomes_list(const char *choices, char *out, size_t len)
-{
-	size_t off = 0;
-
-	out[0] = '\0';
-	for (const char *c = choices ? choices : ""; *c && off + 3 < len; c++) {
-		if (*c == '|') {
-			out[off++] = ',';
-			out[off++] = ' ';
-		} else {
-			out[off++] = *c;
-		}
-	}
-	out[off] = '\0';
-}
-
 int failon_parse(const char *text, const char *choices, struct failon *f, char *why,
 		 size_t len)
 {
-	char copy[512], names[160], *save = NULL, *w;
+	char copy[512], names[160], hint[96], *save = NULL, *w;
 	const char *t = text;
+	struct pwords ws;
 
 	memset(f, 0, sizeof(*f));
 	snprintf(copy, sizeof(copy), "%s", text);
@@ -235,10 +220,12 @@ int failon_parse(const char *text, const char *choices, struct failon *f, char *
 		f->conds[f->nconds++] = c;
 		continue;
 bad_outcome:
-		outcomes_list(choices, names, sizeof(names));
-		snprintf(why, len, "'%s' is not a valid item; allowed (comma-separated): the outcomes "
+		pwords_from_choices(&ws, choices ? choices : "");
+		pwords_suggest(w, &ws, "'", "'", hint, sizeof(hint));
+		pwords_join(&ws, false, names, sizeof(names));
+		snprintf(why, len, "'%s' is not a valid item%s allowed (comma-separated): the outcomes "
 			 "%s, and thresholds METRIC OP VALUE (OP one of >, >=, <, <=, ==; METRIC one of "
-			 "%s)", w, names, failon_metrics_help());
+			 "%s)", w, hint[0] ? hint : ";", names, failon_metrics_help());
 		return -EINVAL;
 	}
 	/* strtok_r skips empty fields, so a stray comma is found here. */
