@@ -90,12 +90,12 @@ static void results_csv_row(FILE *f, const struct run *run, const struct cell *c
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%u", r->nevents[k]);
 	fputc(',', f);
-	results_csv_field(f, r->error, false);
 	/* Why the cell reaches [expect] fail_on: its outcome, or a threshold it
 	 * crossed ("probe.max_chain 124769 (> 1000)"); empty when it does not. */
 	if (!results_cell_interrupted(r))
 		(void)failon_hit(&run->failon, r, why, sizeof(why));
-	results_csv_field(f, why, true);
+	results_csv_field(f, why, false);
+	results_csv_field(f, r->error, true);
 }
 
 static int results_write_csv(const struct run *run)
@@ -114,7 +114,7 @@ static int results_write_csv(const struct run *run)
 	fputs(",probe_calls_per_s,probe_max_chain,probe_max_lag_us", f);
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%s", event_kind_name((enum event_kind)k));
-	fputs(",error,fail_on\n", f);
+	fputs(",fail_on,error\n", f);
 	for (size_t i = 0; i < g->ncells; i++)
 		if (run->done[i])
 			results_csv_row(f, run, &g->cells[i], &run->res[i]);

@@ -167,9 +167,9 @@ static void test_run_threshold(void **state)
 	f = fopen(csv, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
-	assert_non_null(strstr(line, ",error,fail_on\n"));
+	assert_non_null(strstr(line, ",fail_on,error\n"));
 	assert_non_null(fgets(line, sizeof(line), f));
-	found = strstr(line, ",clean,") && strstr(line, ",probe.max_chain 125001 (> 1000)\n");
+	found = strstr(line, ",clean,") && strstr(line, ",probe.max_chain 125001 (> 1000),\n");
 	if (!found)
 		fail_msg("cells.csv row: %s", line);
 	fclose(f);

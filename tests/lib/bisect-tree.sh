@@ -1,5 +1,5 @@
 #!/bin/sh
-# bisect-tree.sh DIR: make (once) the git repository tests/slow/bisect.sh
+# tests/lib/bisect-tree.sh DIR: make (once) the git repository tests/slow/bisect.sh
 # bisects: Debian's linux-source-6.1 imported as the first commit, then five
 # commits, the third of which applies the revert of the periodic-timer catch-up
 # fix (harness/lab/patches/revert-periodic-timer-catchup-fix.patch). The other
@@ -36,6 +36,9 @@ if ! g rev-parse -q --verify lockmap-bisect-done >/dev/null 2>&1; then
 	mkdir -p "$dir"
 	tar -xf "$tarball" -C "$dir" --strip-components=1 || die "cannot extract $tarball"
 	g init -q
+	# No automatic gc: a repack of the 75000 files imported takes minutes.
+	g config gc.auto 0
+	g config maintenance.auto false
 	# -f: Debian's .gitignore ignores every top-level path but debian/
 	g add -A -f
 	g commit -q -m "import $(basename "$tarball")"

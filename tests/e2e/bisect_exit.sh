@@ -1,0 +1,67 @@
+#!/bin/sh
+# `lockmap bisect` answers git bisect run without booting anything here: a
+# corrupt kernel image and a directory that is no kernel tree are 125 (skip
+# this commit), each with its reason; its own usage errors and a profile that
+# does not load (a fail_on threshold naming an unknown metric) are 128, which
+# stops git bisect run. The real bisect is tests/slow/bisect.sh. Prints TAP.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+lm=build/lockmap
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
+
+if [ ! -x $lm ]; then
+  skip "lockmap bisect exit codes" "build/lockmap missing: run make"
+  exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+export LOCKMAP_STATE_DIR="$tmp/state"
+
+cat >"$tmp/p.profile" <<'EOF'
+[run]
+target = lab
+cell_seconds = 2s
+[guests]
+count = 1
+period = 1ms
+[monitor]
+probe = on
+[expect]
+fail_on = probe.max_chain > 1000, hardlockup
+EOF
+
+# usage and profile errors: 128, git bisect run stops
+$lm bisect "$tmp/p.profile" >"$tmp/u1.out" 2>&1
+rc=$?
+check "neither --kernel nor --kernel-tree: exit 128 (got $rc), said" \
+  "[ $rc = 128 ] && grep -q 'give one of --kernel IMAGE and --kernel-tree DIR' '$tmp/u1.out'"
+$lm bisect --runs 0 --kernel /nonexistent "$tmp/p.profile" >"$tmp/u2.out" 2>&1
+rc=$?
+check "--runs 0: exit 128 (got $rc)" "[ $rc = 128 ] && grep -q 'from 1 to 1000' '$tmp/u2.out'"
+sed 's/probe.max_chain > 1000/probe.max_chains > 1000/' "$tmp/p.profile" >"$tmp/bad.profile"
+$lm bisect --kernel /nonexistent "$tmp/bad.profile" >"$tmp/u3.out" 2>&1
+rc=$?
+check "an unknown fail_on metric: exit 128 (got $rc), file:line and the metrics allowed" \
+  "[ $rc = 128 ] && grep -q 'bad.profile:10: \[expect\] fail_on:.*unknown metric .probe.max_chains.; allowed: probe.max_chain' '$tmp/u3.out'"
+
+if [ "$(id -u)" -ne 0 ]; then
+  skip "a corrupt kernel image is 125" "needs root (the lab's checks)"
+  exit 0
+fi
+# a corrupt image: skip, with the reason
+mkdir -p "$tmp/k"
+head -c 200000 /dev/urandom >"$tmp/k/bzImage"
+$lm bisect --kernel "$tmp/k/bzImage" -o "$tmp/res" "$tmp/p.profile" >"$tmp/c.out" 2>&1
+rc=$?
+check "a corrupt kernel image: exit 125 (got $rc), the image named as no bzImage" \
+  "[ $rc = 125 ] && grep -q 'is not a Linux bzImage' '$tmp/c.out' && grep -q '^bisect: skip (exit 125)' '$tmp/c.out'"
+[ "$rc" = 125 ] || sed 's/^/# /' "$tmp/c.out" | tail -n 20
+
+# a directory that is no kernel tree: the build fails, skip
+mkdir -p "$tmp/notree"
+$lm bisect --kernel-tree "$tmp/notree" -o "$tmp/res" "$tmp/p.profile" >"$tmp/t.out" 2>&1
+rc=$?
+check "a directory that is no kernel tree: exit 125 (got $rc), build-kernel.sh's reason shown" \
+  "[ $rc = 125 ] && grep -q 'is not a kernel source tree' '$tmp/t.out' && grep -q 'the kernel did not build' '$tmp/t.out'"
+[ "$rc" = 125 ] || sed 's/^/# /' "$tmp/t.out" | tail -n 20
