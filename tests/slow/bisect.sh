@@ -7,7 +7,8 @@
 # $LOCKMAP_CACHE/bisect/linux-6.1 for the next run), and git bisect runs
 # lockmap bisect on each commit it picks: build-kernel.sh --source . rebuilds
 # the tree's one cache entry in place (only what the commit changed), the lab
-# host boots it, and one cell runs (8 tickguests at 200 us on lab cpu 1, 3 s
+# host boots it, and profiles/bisect-catchup.profile runs its one cell (8
+# tickguests at 200 us on lab cpu 1, 3 s
 # with interrupts off there) under `fail_on = probe.max_chain > 1000`: measured
 # 124769-125001 on the unfixed kernel, 24 on the fixed one
 # (harness/lab/README.md, "The positive control, measured").
@@ -53,36 +54,7 @@ else
   exit 0
 fi
 
-cat >"$tmp/bisect.profile" <<'EOF'
-[run]
-name = bisect-catchup
-target = lab
-cell_seconds = 12s
-warmup = 3s
-cooldown = 3s
-
-[host]
-watchdog_thresh = 4
-
-[guests]
-count = 8
-period = 200us
-timer = periodic
-pin = 1
-tick_loss = 50%
-
-[inject.irqoff]
-cpus = 1
-duration = 3s
-interval = 0
-
-[monitor]
-probe = on
-
-[expect]
-# The catch-up chain, measured before it becomes a lockup.
-fail_on = probe.max_chain > 1000
-EOF
+profile=$repo/profiles/bisect-catchup.profile
 
 # One step of git bisect run: the build (outside the lab lock), then lockmap
 # bisect under it; its exit code is the step's. A line per step in steps.
@@ -92,9 +64,9 @@ t0=\$(date +%s)
 sh '$repo/harness/lab/build-kernel.sh' --source . >>'$tmp/prebuild.log' 2>&1
 t1=\$(date +%s)
 if [ -n "\${LOCKMAP_LAB_LOCK:-}" ]; then
-  flock "\$LOCKMAP_LAB_LOCK" '$repo/build/lockmap' bisect -o '$tmp/results' --kernel-tree . '$tmp/bisect.profile' >>'$tmp/lockmap.log' 2>&1
+  flock "\$LOCKMAP_LAB_LOCK" '$repo/build/lockmap' bisect -o '$tmp/results' --kernel-tree . '$profile' >>'$tmp/lockmap.log' 2>&1
 else
-  '$repo/build/lockmap' bisect -o '$tmp/results' --kernel-tree . '$tmp/bisect.profile' >>'$tmp/lockmap.log' 2>&1
+  '$repo/build/lockmap' bisect -o '$tmp/results' --kernel-tree . '$profile' >>'$tmp/lockmap.log' 2>&1
 fi
 rc=\$?
 echo "\$(git rev-parse --short HEAD) \$(git log -1 --format=%s | cut -c1-50): exit \$rc, build \$((t1 - t0)) s, lockmap bisect \$((\$(date +%s) - t1)) s" >>'$tmp/steps'
