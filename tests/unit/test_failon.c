@@ -8,6 +8,7 @@
 #include "bisect.h"
 #include "failon.h"
 #include "grid.h"
+#include "journal.h"
 #include "outcome.h"
 #include "results.h"
 
@@ -226,6 +227,78 @@ static void test_bisect_verdict(void **state)
 	}
 }
 
+/* A lab run of two cells (repeat 2) as its journal tells it, judged for a
+ * bisect: written with the journal's own writer. */
+static void judge_journal(const char *base, const char *prof_path, const struct cell_result *r0,
+			  const struct cell_result *r1, int lab_rc, struct bisect_tally *t,
+			  char *why, size_t len)
+{
+	struct profile *p;
+	struct grid g;
+	struct run run;
+	struct journal_cell_end_info x = { .source = "cell" };
+	char err[512];
+
+	assert_int_equal(profile_load(prof_path, &p, err, sizeof(err)), 0);
+	assert_int_equal(grid_build(p, &g), 0);
+	assert_int_equal(results_create(base, p, &g, NULL, &run), 0);
+	if (r0)
+		assert_int_equal(journal_append(run.journal, journal_cell_end(&g.cells[0], r0, &x), true), 0);
+	if (r1)
+		assert_int_equal(journal_append(run.journal, journal_cell_end(&g.cells[1], r1, &x), true), 0);
+	assert_int_equal(bisect_judge_run(run.dir, prof_path, lab_rc, t, why, len), 0);
+	results_close(&run);
+	grid_free(&g);
+	profile_free(p);
+}
+
+static void test_bisect_judge(void **state)
+{
+	char dir[] = "/tmp/lockmap-test-judge-XXXXXX", *prof, *base, why[512];
+	struct cell_result fixed = { .outcome = OUT_CLEAN, .probe = { .ran = true, .max_chain = 24 } };
+	struct cell_result unfixed = fixed, err = fixed;
+	struct bisect_tally t = { 0 };
+	FILE *f;
+
+	(void)state;
+	unfixed.probe.max_chain = 124769;
+	err.outcome = OUT_ERROR;
+	err.probe.max_chain = 124769;
+	snprintf(err.error, sizeof(err.error), "lab host did not boot");
+	assert_non_null(mkdtemp(dir));
+	prof = xasprintf("%s/b.profile", dir);
+	base = xasprintf("%s/results", dir);
+	f = fopen(prof, "w");
+	assert_non_null(f);
+	fprintf(f, "[run]\nrepeat = 2\n[guests]\ncount = 8\nperiod = 200us\n"
+		   "[expect]\nfail_on = error, probe.max_chain > 1000\n");
+	fclose(f);
+	/* fixed: complete, no hit */
+	judge_journal(base, prof, &fixed, &fixed, EXIT_CLEAN, &t, why, sizeof(why));
+	assert_int_equal(t.runs, 1);
+	assert_int_equal(t.hits, 0);
+	assert_int_equal(t.complete, 1);
+	/* unfixed: the chain in the second repeat */
+	judge_journal(base, prof, &fixed, &unfixed, EXIT_FAILED, &t, why, sizeof(why));
+	assert_int_equal(t.hits, 1);
+	assert_int_equal(t.complete, 2);
+	if (!strstr(why, "r1: probe.max_chain 124769 (> 1000)"))
+		fail_msg("why: %s", why);
+	/* an error cell (fail_on error, a chain) never hits, and the run is incomplete */
+	judge_journal(base, prof, &err, &fixed, EXIT_FAILED, &t, why, sizeof(why));
+	assert_int_equal(t.hits, 1);
+	assert_int_equal(t.complete, 2);
+	assert_non_null(strstr(why, "incomplete"));
+	/* a cell that never ended: incomplete */
+	judge_journal(base, prof, &fixed, NULL, EXIT_CLEAN, &t, why, sizeof(why));
+	assert_int_equal(t.runs, 4);
+	assert_int_equal(t.complete, 2);
+	assert_non_null(strstr(why, "1 cells not run"));
+	test_rm_tree(dir);
+	free(prof);
+	free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_hit),
 		cmocka_unit_test(test_run_threshold),
 		cmocka_unit_test(test_bisect_verdict),
+		cmocka_unit_test(test_bisect_judge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
