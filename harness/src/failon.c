@@ -43,6 +43,11 @@ static const struct fo_metric_def {
 static const char *const op_names[] = { [FO_GT] = ">", [FO_GE] = ">=", [FO_LT] = "<",
 					[FO_LE] = "<=", [FO_EQ] = "==" };
 
+/* Every metric a threshold may name has its row (FM_LOST_PCT is a form of
+ * guest.lost_ticks), every comparison its text. */
+_Static_assert(ARRAY_SIZE(metrics) == FM_LOST_PCT, "a metric without its row");
+_Static_assert(ARRAY_SIZE(op_names) == FO_EQ + 1, "a comparison without its text");
+
 const char *failon_metrics_help(void)
 {
 	return "probe.max_chain, probe.calls_per_s, guest.late, events.KIND (counts, no unit); "
