@@ -32,7 +32,14 @@ int bisect_verdict(unsigned runs, const struct bisect_tally *t)
 
 int bisect_decided(unsigned runs, const struct bisect_tally *t)
 {
-	return t->hits >= bisect_bad_needs(runs) ? EXIT_FAILED : -1;
+	unsigned left = runs - t->runs;
+	bool bad_can = t->hits + left >= bisect_bad_needs(runs);
+	bool good_can = !t->hits && 2 * (t->complete + left) >= runs;
+
+	if (t->hits >= bisect_bad_needs(runs))
+		return EXIT_FAILED;
+	/* A kernel that never boots need not be booted N times. */
+	return bad_can || good_can ? -1 : EXIT_BISECT_SKIP;
 }
 
 /* The last line of a file (the image build-kernel.sh printed), in out. */

@@ -36,7 +36,8 @@ struct bisect_tally {
  * none did and at least half of them completed, else 125. */
 int bisect_verdict(unsigned runs, const struct bisect_tally *t);
 /* The same rule's early answer after t->runs of runs: 1 when bad is already
- * certain, -1 while more runs are needed. */
+ * certain, 125 when neither bad nor good can be reached any more, -1 while
+ * more runs may tell. */
 int bisect_decided(unsigned runs, const struct bisect_tally *t);
 
 /* Judge the run in run_dir (a lab run of the profile at profile_path) that

@@ -215,7 +215,8 @@ static void test_bisect_verdict(void **state)
 			fail_msg("runs %u hits %u complete %u: %d, want %d", cases[i].runs,
 				 cases[i].hits, cases[i].complete, v, cases[i].want);
 	}
-	/* Bad is known as soon as enough runs hit; good only at the end. */
+	/* Bad is known as soon as enough runs hit; skip as soon as neither bad
+	 * nor good can be reached; good only at the end. */
 	{
 		struct bisect_tally t = { 2, 2, 2 };
 
@@ -224,6 +225,17 @@ static void test_bisect_verdict(void **state)
 		assert_int_equal(bisect_decided(10, &t), -1);
 		t.hits = 0;
 		assert_int_equal(bisect_decided(10, &t), -1);
+		/* runs that never complete (a kernel that does not boot): good
+		 * is gone after 6 of 10, bad (2 hits) after 9 */
+		t = (struct bisect_tally){ 8, 0, 0 };
+		assert_int_equal(bisect_decided(10, &t), -1);
+		t = (struct bisect_tally){ 9, 0, 0 };
+		assert_int_equal(bisect_decided(10, &t), EXIT_BISECT_SKIP);
+		/* one hit of 10 with one run left: bad needs 2, good is gone */
+		t = (struct bisect_tally){ 9, 1, 8 };
+		assert_int_equal(bisect_decided(10, &t), -1);
+		t = (struct bisect_tally){ 10, 1, 9 };
+		assert_int_equal(bisect_decided(10, &t), EXIT_BISECT_SKIP);
 	}
 }
 
