@@ -420,8 +420,8 @@ void results_print_summary(const struct run *run)
 		printf("  %-12s %6u  %s\n", "interrupted", interrupted, "no (it runs on resume)");
 	/* Thresholds do not change outcomes: the cells they fail, besides. */
 	if (metric)
-		printf("  %u cells of an outcome above reach fail_on by a threshold (cells.csv fail_on)\n",
-		       metric);
+		printf("  %-12s %6u  %s\n", "threshold", metric,
+		       "yes (of the cells above: a fail_on threshold crossed, cells.csv fail_on says which)");
 	results_print_rates(run);
 	results_print_search(run);
 	printf("results: %s\n", run->dir);
