@@ -18,32 +18,23 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export LOCKMAP_STATE_DIR="$tmp/state"
 
-cat >"$tmp/p.profile" <<'EOF'
-[run]
-target = lab
-cell_seconds = 2s
-[guests]
-count = 1
-period = 1ms
-[monitor]
-probe = on
-[expect]
-fail_on = probe.max_chain > 1000, hardlockup
-EOF
+# The slow test's profile: nothing boots here.
+profile=profiles/bisect-catchup.profile
 
 # usage and profile errors: 128, git bisect run stops
-$lm bisect "$tmp/p.profile" >"$tmp/u1.out" 2>&1
+$lm bisect "$profile" >"$tmp/u1.out" 2>&1
 rc=$?
 check "neither --kernel nor --kernel-tree: exit 128 (got $rc), said" \
   "[ $rc = 128 ] && grep -q 'give one of --kernel IMAGE and --kernel-tree DIR' '$tmp/u1.out'"
-$lm bisect --runs 0 --kernel /nonexistent "$tmp/p.profile" >"$tmp/u2.out" 2>&1
+$lm bisect --runs 0 --kernel /nonexistent "$profile" >"$tmp/u2.out" 2>&1
 rc=$?
 check "--runs 0: exit 128 (got $rc)" "[ $rc = 128 ] && grep -q 'from 1 to 1000' '$tmp/u2.out'"
-sed 's/probe.max_chain > 1000/probe.max_chains > 1000/' "$tmp/p.profile" >"$tmp/bad.profile"
+sed 's/^fail_on = probe.max_chain > 1000/fail_on = probe.max_chains > 1000/' "$profile" >"$tmp/bad.profile"
+line=$(grep -n '^fail_on' "$profile" | cut -d: -f1)
 $lm bisect --kernel /nonexistent "$tmp/bad.profile" >"$tmp/u3.out" 2>&1
 rc=$?
 check "an unknown fail_on metric: exit 128 (got $rc), file:line and the metrics allowed" \
-  "[ $rc = 128 ] && grep -q 'bad.profile:10: \[expect\] fail_on:.*unknown metric .probe.max_chains.; allowed: probe.max_chain' '$tmp/u3.out'"
+  "[ $rc = 128 ] && grep -q 'bad.profile:$line: \[expect\] fail_on:.*unknown metric .probe.max_chains.; allowed: probe.max_chain' '$tmp/u3.out'"
 
 if [ "$(id -u)" -ne 0 ]; then
   skip "a corrupt kernel image is 125" "needs root (the lab's checks)"
@@ -52,7 +43,7 @@ fi
 # a corrupt image: skip, with the reason
 mkdir -p "$tmp/k"
 head -c 200000 /dev/urandom >"$tmp/k/bzImage"
-$lm bisect --kernel "$tmp/k/bzImage" -o "$tmp/res" "$tmp/p.profile" >"$tmp/c.out" 2>&1
+$lm bisect --kernel "$tmp/k/bzImage" -o "$tmp/res" "$profile" >"$tmp/c.out" 2>&1
 rc=$?
 check "a corrupt kernel image: exit 125 (got $rc), the image named as no bzImage" \
   "[ $rc = 125 ] && grep -q 'is not a Linux bzImage' '$tmp/c.out' && grep -q '^bisect: skip (exit 125)' '$tmp/c.out'"
@@ -60,7 +51,7 @@ check "a corrupt kernel image: exit 125 (got $rc), the image named as no bzImage
 
 # a directory that is no kernel tree: the build fails, skip
 mkdir -p "$tmp/notree"
-$lm bisect --kernel-tree "$tmp/notree" -o "$tmp/res" "$tmp/p.profile" >"$tmp/t.out" 2>&1
+$lm bisect --kernel-tree "$tmp/notree" -o "$tmp/res" "$profile" >"$tmp/t.out" 2>&1
 rc=$?
 check "a directory that is no kernel tree: exit 125 (got $rc), build-kernel.sh's reason shown" \
   "[ $rc = 125 ] && grep -q 'is not a kernel source tree' '$tmp/t.out' && grep -q 'the kernel did not build' '$tmp/t.out'"

@@ -23,14 +23,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lib/tap.sh
 repo=$(pwd)
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "git bisect run lockmap bisect" "needs root (kernel build dependencies, the lab)"
-  exit 0
-fi
-if [ ! -x build/lockmap ] || [ ! -f build/tickguest.elf ]; then
-  skip "git bisect run lockmap bisect" "build/lockmap or build/tickguest.elf missing: run make"
-  exit 0
-fi
+lab_build_ready "git bisect run lockmap bisect" "kernel build dependencies, the lab"
 if [ ! -f /usr/src/linux-source-6.1.tar.xz ]; then
   skip "git bisect run lockmap bisect" "no /usr/src/linux-source-6.1.tar.xz (apt-get install linux-source-6.1)"
   exit 0
