@@ -40,7 +40,8 @@ usage: build-kernel.sh [--unfixed] [--source TARBALL|DIR] [--config FRAGMENT] [-
   --jobs N       make -jN (default: the number of cpus)
   --no-ccache    compile without ccache (default: CC="ccache gcc" when ccache
                  is installed, its cache in \$CCACHE_DIR, default
-                 \$LOCKMAP_CACHE/ccache)
+                 \$LOCKMAP_CACHE/ccache); an entry built before keeps the
+                 CC of its first build (its file cc)
 The image's path is the last line of standard output; progress goes to
 standard error. Cache: \$LOCKMAP_CACHE (default /var/cache/lockmap).
 EOF
@@ -113,14 +114,12 @@ else
 	# shellcheck disable=SC2086
 	need_packages $build_pkgs
 fi
-# ccache when installed (a bisect revisits the same sources); kbuild records CC
-# in every object's .cmd file, so a tree built with and without it rebuilds.
+# ccache when installed (a bisect revisits the same sources); see the entry's
+# cc file below for an entry built before.
 if [ "$ccache" = no ] || ! command -v ccache >/dev/null 2>&1; then
 	ccache=""
 else
 	ccache=yes
-	CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
-	export CCACHE_DIR
 fi
 [ -e "$source" ] || die "no kernel source $source"
 [ -f "$fragment" ] || die "no configuration fragment $fragment"
@@ -215,6 +214,24 @@ else
 fi
 out=$entry/build
 mkdir -p "$out"
+# kbuild records CC in every object's .cmd file: a CC that differs from the
+# last build's rebuilds everything. So an entry keeps the CC of its first build
+# (its file cc), whether ccache was installed or removed since.
+if [ -f "$entry/cc" ]; then
+	case $(cat "$entry/cc") in
+	"ccache gcc")
+		command -v ccache >/dev/null 2>&1 ||
+			die "$entry was built with ccache, which is not installed any more: install it, or remove $entry"
+		ccache=yes ;;
+	*) ccache="" ;;
+	esac
+else
+	echo "${ccache:+ccache }gcc" >"$entry/cc"
+fi
+if [ -n "$ccache" ]; then
+	CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+	export CCACHE_DIR
+fi
 
 kmake() {
 	if [ -n "$ccache" ]; then
