@@ -131,7 +131,13 @@ if [ "$unfixed" = 1 ]; then
 else
 	variant=lab
 fi
-source=$(cd "$(dirname "$source")" && pwd)/$(basename "$source")
+# One spelling per path: a tree's entry is keyed by it, and `--source .` from
+# inside the tree (git bisect run) must find the entry `--source /path` built.
+if [ -d "$source" ]; then
+	source=$(cd "$source" && pwd -P)
+else
+	source=$(cd "$(dirname "$source")" && pwd -P)/$(basename "$source")
+fi
 
 # ---- the entry ----
 # A tarball is keyed by its contents. A tree is keyed by its path, so that its
