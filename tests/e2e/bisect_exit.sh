@@ -56,3 +56,17 @@ rc=$?
 check "a directory that is no kernel tree: exit 125 (got $rc), build-kernel.sh's reason shown" \
   "[ $rc = 125 ] && grep -q 'is not a kernel source tree' '$tmp/t.out' && grep -q 'the kernel did not build' '$tmp/t.out'"
 [ "$rc" = 125 ] || sed 's/^/# /' "$tmp/t.out" | tail -n 20
+
+# git bisect run calls `--kernel-tree .` from inside the tree: build-kernel.sh
+# must key it as the absolute path, or every step would build a new entry from
+# scratch. A fake tree (the two files it checks for) gets as far as naming its
+# entry, in a cache of this test's own.
+mkdir -p "$tmp/fake/scripts/kconfig"
+: >"$tmp/fake/Makefile"
+: >"$tmp/fake/scripts/kconfig/merge_config.sh"
+(cd "$tmp/fake" && LOCKMAP_CACHE="$tmp/cache" sh "$OLDPWD/harness/lab/build-kernel.sh" --source .) >/dev/null 2>"$tmp/dot.err"
+LOCKMAP_CACHE="$tmp/cache" sh harness/lab/build-kernel.sh --source "$tmp/fake/" >/dev/null 2>"$tmp/abs.err"
+e1=$(sed -n 's/^build-kernel: building the lab kernel in \([^ ]*\) .*/\1/p' "$tmp/dot.err")
+e2=$(sed -n 's/^build-kernel: building the lab kernel in \([^ ]*\) .*/\1/p' "$tmp/abs.err")
+check "--source . inside a tree and --source /its/path/ are one cache entry ($(basename "${e1:-none}"))" \
+  "[ -n '$e1' ] && [ '$e1' = '$e2' ]"
