@@ -16,6 +16,7 @@
 # Each step builds first, then takes the lab: with LOCKMAP_LAB_LOCK=FILE the
 # lab part runs under `flock FILE` (machines that share one lab among several
 # users), the build outside it; lockmap bisect then finds the build current.
+# (Or hold the lock for the whole test: `flock FILE make check-slow`.)
 # Prints TAP lines, the steps and their times as comments.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
