@@ -63,8 +63,8 @@ static int last_line(const char *path, char *out, size_t len)
 	return out[0] ? 0 : -ENOENT;
 }
 
-/* Print the log's lines that start with prefix (build-kernel.sh's progress),
- * or with all, its last lines too. */
+/* Print build-kernel.sh's progress lines of the log on stderr, or with all,
+ * every line (make's tail when it failed). */
 static void show_log(const char *path, bool all)
 {
 	char line[1024];

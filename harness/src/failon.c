@@ -308,8 +308,8 @@ bool failon_metric_hit(const struct failon *f, const struct cell_result *r, char
 		if (!metric_value(c, r, &v) || !op_holds(c->op, v, c->value))
 			continue;
 		/* "probe.max_chain 124769 (> 1000)": the figure, then the threshold. */
-		snprintf(why, len, "%.*s %.*g%s (%s)", (int)strcspn(c->text, " "), c->text,
-			 v == floor(v) && v < 1e15 ? 15 : 4, v, unit, c->text + strcspn(c->text, " ") + 1);
+		snprintf(why, len, "%.*s %.*f%s (%s)", (int)strcspn(c->text, " "), c->text,
+			 v == floor(v) ? 0 : 2, v, unit, c->text + strcspn(c->text, " ") + 1);
 		return true;
 	}
 	return false;

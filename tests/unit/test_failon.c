@@ -131,8 +131,14 @@ static void test_hit(void **state)
 	r.nevents[EV_HRTIMER_HANG] = 1;
 	assert_true(failon_metric_hit(&f, &r, why, sizeof(why)));
 	assert_string_equal(why, "events.hrtimer_hang 1 (>= 1)");
-	/* Outcomes too, by failon_hit only. */
+	/* A rate prints with two decimals. */
 	r.nevents[EV_HRTIMER_HANG] = 0;
+	assert_int_equal(failon_parse("probe.calls_per_s > 100", NULL, &f, err, sizeof(err)), 0);
+	r.probe.calls_per_s = 27391.46;
+	assert_true(failon_hit(&f, &r, why, sizeof(why)));
+	assert_string_equal(why, "probe.calls_per_s 27391.46 (> 100)");
+	r.probe.calls_per_s = 0;
+	/* Outcomes too, by failon_hit only. */
 	f.outcomes = 1u << OUT_CLEAN;
 	assert_false(failon_metric_hit(&f, &r, why, sizeof(why)));
 	assert_true(failon_hit(&f, &r, why, sizeof(why)));
