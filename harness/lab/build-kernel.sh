@@ -38,6 +38,10 @@ usage: build-kernel.sh [--unfixed] [--source TARBALL|DIR] [--config FRAGMENT] [-
   --config FRAG  merge FRAG instead of lab.config (the lab needs what
                  lab.config has: start from a copy of it)
   --jobs N       make -jN (default: the number of cpus)
+  --no-ccache    compile without ccache (default: CC="ccache gcc" when ccache
+                 is installed, its cache in \$CCACHE_DIR, default
+                 \$LOCKMAP_CACHE/ccache); an entry built before keeps the
+                 CC of its first build (its file cc)
 The image's path is the last line of standard output; progress goes to
 standard error. Cache: \$LOCKMAP_CACHE (default /var/cache/lockmap).
 EOF
@@ -54,10 +58,12 @@ say() {
 
 unfixed=0
 source=""
+ccache=""
 jobs=$(nproc 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unfixed) unfixed=1 ;;
+	--no-ccache) ccache=no ;;
 	--source)
 		[ $# -ge 2 ] || die "--source needs a tarball or a directory"
 		source=$2
@@ -108,6 +114,13 @@ else
 	# shellcheck disable=SC2086
 	need_packages $build_pkgs
 fi
+# ccache when installed (a bisect revisits the same sources); see the entry's
+# cc file below for an entry built before.
+if [ "$ccache" = no ] || ! command -v ccache >/dev/null 2>&1; then
+	ccache=""
+else
+	ccache=yes
+fi
 [ -e "$source" ] || die "no kernel source $source"
 [ -f "$fragment" ] || die "no configuration fragment $fragment"
 fragment=$(cd "$(dirname "$fragment")" && pwd)/$(basename "$fragment")
@@ -118,7 +131,13 @@ if [ "$unfixed" = 1 ]; then
 else
 	variant=lab
 fi
-source=$(cd "$(dirname "$source")" && pwd)/$(basename "$source")
+# One spelling per path: a tree's entry is keyed by it, and `--source .` from
+# inside the tree (git bisect run) must find the entry `--source /path` built.
+if [ -d "$source" ]; then
+	source=$(cd "$source" && pwd -P)
+else
+	source=$(cd "$(dirname "$source")" && pwd -P)/$(basename "$source")
+fi
 
 # ---- the entry ----
 # A tarball is keyed by its contents. A tree is keyed by its path, so that its
@@ -201,8 +220,29 @@ else
 fi
 out=$entry/build
 mkdir -p "$out"
+# kbuild records CC in every object's .cmd file: a CC that differs from the
+# last build's rebuilds everything. So an entry keeps the CC of its first build
+# (its file cc), whether ccache was installed or removed since.
+if [ -f "$entry/cc" ]; then
+	case $(cat "$entry/cc") in
+	"ccache gcc")
+		command -v ccache >/dev/null 2>&1 ||
+			die "$entry was built with ccache, which is not installed any more: install it, or remove $entry"
+		ccache=yes ;;
+	*) ccache="" ;;
+	esac
+else
+	echo "${ccache:+ccache }gcc" >"$entry/cc"
+fi
+if [ -n "$ccache" ]; then
+	CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+	export CCACHE_DIR
+fi
 
 kmake() {
+	if [ -n "$ccache" ]; then
+		set -- CC="ccache gcc" "$@"
+	fi
 	make -C "$srcdir" O="$out" "$@" >>"$log" 2>&1 || {
 		tail -n 30 "$log" >&2
 		die "make $* failed; the whole log is $log"
@@ -233,7 +273,7 @@ fi
 cp "$out/.config" "$entry/config"
 
 # ---- build ----
-say "make -j$jobs bzImage modules"
+say "make -j$jobs bzImage modules${ccache:+ (ccache, $CCACHE_DIR)}"
 kmake -j"$jobs" bzImage modules
 release=$(make -s -C "$srcdir" O="$out" kernelrelease 2>>"$log")
 [ -n "$release" ] || die "make kernelrelease printed nothing; see $log"

@@ -61,21 +61,55 @@ static int lab_parse_pos(const char *s)
 	return *s && !*end && v > 0 && v <= 1000000 ? (int)v : -1;
 }
 
+/* The lab host's options, shared with `lockmap bisect` (cmd.h): 1 when c is
+ * one of them and was taken into lo, 0 when it is not one, -1 when its
+ * argument is wrong (said, naming verb). */
+int cmd_lab_opt(int c, const char *arg, const char *opt, const char *verb, struct lab_opts *lo)
+{
+	int *num;
+
+	switch (c) {
+	case LAB_OPT_ACCEL:
+		if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "tcg")) {
+			fprintf(stderr, "lockmap %s: --accel %s: allowed are auto, kvm, tcg\n", verb, arg);
+			return -1;
+		}
+		lo->accel = arg;
+		return 1;
+	case LAB_OPT_APPEND: lo->append = arg; return 1;
+	case LAB_OPT_WAIT: lo->wait = true; return 1;
+	case LAB_OPT_TCG_THREAD:
+		if (strcmp(arg, "single") && strcmp(arg, "multi")) {
+			fprintf(stderr, "lockmap %s: --tcg-thread %s: allowed are single, multi\n", verb,
+				arg);
+			return -1;
+		}
+		lo->tcg_thread = arg;
+		return 1;
+	case LAB_OPT_BOOT:
+	case LAB_OPT_HANG:
+	case LAB_OPT_CPUS:
+	case LAB_OPT_MEM:
+		num = c == LAB_OPT_BOOT ? &lo->boot_timeout_s : c == LAB_OPT_HANG ? &lo->hang_timeout_s :
+		      c == LAB_OPT_CPUS ? &lo->cpus : &lo->mem_mb;
+		*num = lab_parse_pos(arg);
+		if (*num < 0) {
+			fprintf(stderr, "lockmap %s: %s: '%s' is not a positive whole number\n", verb,
+				opt, arg);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_lab(int argc, char **argv)
 {
-	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM, OPT_WAIT };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "results", required_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "tcg-thread", required_argument, NULL, OPT_TCG_THREAD },
-		{ "boot-timeout", required_argument, NULL, OPT_BOOT },
-		{ "hang-timeout", required_argument, NULL, OPT_HANG },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "memory", required_argument, NULL, OPT_MEM },
-		{ "wait", no_argument, NULL, OPT_WAIT },
+		LAB_LONG_OPTS,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -84,7 +118,7 @@ int cmd_lab(int argc, char **argv)
 	struct lab_opts lo = { 0 };
 	const char *kernel = NULL, *base = "results";
 	char why[512];
-	int c, *num;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "k:o:nqvh", opts, NULL)) != -1) {
 		switch (c) {
@@ -94,38 +128,12 @@ int cmd_lab(int argc, char **argv)
 		case 'q': lm_verbose = 0; break;
 		case 'v': lm_verbose = 2; break;
 		case 'h': lab_usage(stdout); return EXIT_CLEAN;
-		case OPT_ACCEL:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
-				fprintf(stderr, "lockmap lab: --accel %s: allowed are auto, kvm, tcg\n",
-					optarg);
-				return EXIT_USAGE;
+		default:
+			switch (cmd_lab_opt(c, optarg, argv[optind - 1], "lab", &lo)) {
+			case 1: break;
+			case 0: lab_usage(stderr); return EXIT_USAGE;
+			default: return EXIT_USAGE;
 			}
-			lo.accel = optarg;
-			break;
-		case OPT_APPEND: lo.append = optarg; break;
-		case OPT_WAIT: lo.wait = true; break;
-		case OPT_TCG_THREAD:
-			if (strcmp(optarg, "single") && strcmp(optarg, "multi")) {
-				fprintf(stderr, "lockmap lab: --tcg-thread %s: allowed are single, multi\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			lo.tcg_thread = optarg;
-			break;
-		case OPT_BOOT:
-		case OPT_HANG:
-		case OPT_CPUS:
-		case OPT_MEM:
-			num = c == OPT_BOOT ? &lo.boot_timeout_s : c == OPT_HANG ? &lo.hang_timeout_s :
-			      c == OPT_CPUS ? &lo.cpus : &lo.mem_mb;
-			*num = lab_parse_pos(optarg);
-			if (*num < 0) {
-				fprintf(stderr, "lockmap lab: %s: '%s' is not a positive whole number\n",
-					argv[optind - 1], optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		default: lab_usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {

@@ -19,6 +19,7 @@ static const struct verb {
 	{ "run", cmd_run, "run every cell of a profile on this host" },
 	{ "lab", cmd_lab, "run every cell of a profile inside a lab host VM booted from a kernel image" },
 	{ "soak", cmd_soak, "repeat a profile for hours as one run; compare with the previous soak (nightly)" },
+	{ "bisect", cmd_bisect, "one step of `git bisect run`: build a kernel tree, run a profile in the lab on it, exit 0/1/125" },
 	{ "merge", cmd_merge, "join the runs of a profile's shards (run --shard I/N) into one run" },
 	{ "report", cmd_report, "report.html and a summary of a run; --compare OTHER: what got worse" },
 	{ "classify", cmd_classify, "kernel log (file or stdin) to events, one JSON object a line" },
@@ -33,7 +34,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\n`lockmap VERB --help` describes each verb. Exit codes: 0 clean, 1 a cell\n"
 		   "reached a fail_on outcome, 2 usage or profile error, 3 host not ready,\n"
-		   "130 interrupted by SIGINT (143 SIGTERM, 129 SIGHUP).\n");
+		   "130 interrupted by SIGINT (143 SIGTERM, 129 SIGHUP); bisect: 0 good, 1 bad,\n"
+		   "125 skip, 128 its usage error.\n");
 }
 
 int main(int argc, char **argv)

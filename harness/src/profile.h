@@ -21,9 +21,11 @@ enum ptype {
 	PT_STRING,	/* free text */
 	PT_CPULIST,	/* kernel cpu list "0-2,5"; commas belong to the value */
 	PT_LIST,	/* comma list of words (choices apply to each when set) */
+	PT_FAILON,	/* [expect] fail_on: comma list of outcomes (choices) and
+			 * thresholds "METRIC OP VALUE" (failon.h); num: the outcomes' mask */
 };
 
-/* For PT_CPULIST and PT_LIST, commas are part of one value: their axes use '|'
+/* For PT_CPULIST, PT_LIST and PT_FAILON, commas are part of one value: their axes use '|'
  * ("pin = 0 | 1 | 0-1"). */
 
 struct pspec {

@@ -33,7 +33,7 @@ static int valvec_push(struct pvalvec *vv, const struct pval *v, char *err, size
 
 static char axis_sep(enum ptype t)
 {
-	return t == PT_LIST || t == PT_CPULIST || t == PT_STRING ? '|' : ',';
+	return t == PT_LIST || t == PT_FAILON || t == PT_CPULIST || t == PT_STRING ? '|' : ',';
 }
 
 /* "a..b+step" or "a..b*factor": both ends carry units and must be in range. */

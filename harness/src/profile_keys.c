@@ -57,12 +57,14 @@ const struct pspec profile_guests_keys[] = {
 };
 const size_t profile_guests_nkeys = ARRAY_SIZE(profile_guests_keys);
 
-/* The choices are in the order of enum outcome, so a PT_LIST value's num
- * (bit i for choice i) is a mask of outcomes. */
+/* fail_on's choices are the outcomes, in the order of enum outcome; its value
+ * may also hold metric thresholds (failon.h); its num is a mask of outcomes. */
 const struct pspec profile_expect_keys[] = {
-	{ "fail_on", PT_LIST, 1, 0, "softlockup,hardlockup,rcu_stall,panic,host_hang,error",
+	{ "fail_on", PT_FAILON, 1, 0, "softlockup,hardlockup,rcu_stall,panic,host_hang,error",
 	  "skipped|clean|degraded|rcu_stall|softlockup|hardlockup|panic|host_hang|error",
-	  "outcomes that make the run fail (exit status 1)" },
+	  "outcomes, and metric thresholds METRIC OP VALUE (probe.max_chain > 1000, "
+	  "guest.lost_ticks > 5%, events.hrtimer_hang >= 1), that make a cell fail the run "
+	  "(exit status 1); comma-separated" },
 };
 const size_t profile_expect_nkeys = ARRAY_SIZE(profile_expect_keys);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "failon.h"
 #include "lockmap.h"
 #include "profile_int.h"
 
@@ -424,6 +425,8 @@ int pval_parse(const struct pspec *s, const char *text, struct pval *v, char *er
 		return 0;
 	case PT_LIST:
 		return parse_list(s, p, v, err, errlen);
+	case PT_FAILON:
+		return failon_pval(s, p, v, err, errlen);
 	}
 	if (rc)
 		return rc;

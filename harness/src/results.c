@@ -97,7 +97,7 @@ json_t *results_host_facts(void)
 	return o;
 }
 
-static uint32_t results_fail_on(const struct profile *p);
+static uint32_t results_fail_on(const struct profile *p, struct failon *f);
 
 /* Replace <base>/latest with a link to id, atomically. */
 static int results_link_latest(const char *base, const char *id)
@@ -137,7 +137,7 @@ int results_run_init(struct run *run, const struct profile *p, const struct grid
 	run->done = calloc(g->ncells ? g->ncells : 1, sizeof(*run->done));
 	if (!run->res || !run->done)
 		return -ENOMEM;
-	run->fail_on = results_fail_on(p);
+	run->fail_on = results_fail_on(p, &run->failon);
 	if (p->search) {
 		run->search = malloc(sizeof(*run->search));
 		if (!run->search)
@@ -325,23 +325,19 @@ size_t results_redo_lockmap_errors(struct run *run)
 	return n;
 }
 
-/* fail_on of the profile as a bitmask of outcomes. */
-static uint32_t results_fail_on(const struct profile *p)
+/* fail_on of the profile: its outcomes (the mask returned) and thresholds,
+ * checked when the profile loaded. */
+static uint32_t results_fail_on(const struct profile *p, struct failon *f)
 {
 	const struct pkey *fail = profile_key(p, "expect", "fail_on");
-	char tmp[sizeof(fail->vals[0].text)], *save = NULL, *w;
-	uint32_t mask = 0;
+	char why[512];
 
+	memset(f, 0, sizeof(*f));
 	if (!fail || !fail->nvals)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s", fail->vals[0].text);
-	for (w = strtok_r(tmp, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
-		enum outcome o;
-
-		if (outcome_parse(w, &o) == 0)
-			mask |= 1u << o;
-	}
-	return mask;
+	if (failon_parse(fail->vals[0].text, fail->spec->choices, f, why, sizeof(why)) < 0)
+		lm_warn("[expect] fail_on: %s", why);
+	return f->outcomes;
 }
 
 void results_print_cell(const struct run *run, size_t i)
@@ -372,6 +368,8 @@ void results_print_cell(const struct run *run, size_t i)
 		printf("      apic_timer_fn: %.0f calls/s, longest chain %llu in one hrtimer interrupt, "
 		       "largest lag %llu us\n", r->probe.calls_per_s,
 		       (unsigned long long)r->probe.max_chain, (unsigned long long)r->probe.max_lag_us);
+	if (failon_metric_hit(&run->failon, r, ev, sizeof(ev)))
+		printf("      reaches fail_on: %s\n", ev);
 	if (r->silent_guests)
 		printf("      %d of %lld guests silent for part of the window (starved): their silent time counts as lost ticks (silent_s in the journal)\n",
 		       r->silent_guests, (long long)cell_num(c, "guests", "count"));
@@ -388,7 +386,7 @@ void results_print_cell(const struct run *run, size_t i)
 
 void results_print_summary(const struct run *run)
 {
-	unsigned counts[OUT__COUNT] = { 0 }, interrupted = 0;
+	unsigned counts[OUT__COUNT] = { 0 }, interrupted = 0, metric = 0;
 	size_t done = 0;
 
 	for (size_t i = 0; i < run->grid->ncells; i++) {
@@ -398,6 +396,10 @@ void results_print_summary(const struct run *run)
 			interrupted++;
 		else
 			counts[run->res[i].outcome]++;
+		if (!results_cell_interrupted(&run->res[i]) &&
+		    !(run->fail_on & (1u << run->res[i].outcome)) &&
+		    failon_metric_hit(&run->failon, &run->res[i], NULL, 0))
+			metric++;
 		done++;
 	}
 	if (run->search)
@@ -416,6 +418,10 @@ void results_print_summary(const struct run *run)
 			       run->fail_on & (1u << o) ? "yes" : "no");
 	if (interrupted)
 		printf("  %-12s %6u  %s\n", "interrupted", interrupted, "no (it runs on resume)");
+	/* Thresholds do not change outcomes: the cells they fail, besides. */
+	if (metric)
+		printf("  %-12s %6u  %s\n", "threshold", metric,
+		       "yes (of the cells above: a fail_on threshold crossed, cells.csv fail_on says which)");
 	results_print_rates(run);
 	results_print_search(run);
 	printf("results: %s\n", run->dir);
@@ -425,7 +431,7 @@ bool results_failed(const struct run *run)
 {
 	for (size_t i = 0; i < run->grid->ncells; i++)
 		if (run->done[i] && !results_cell_interrupted(&run->res[i]) &&
-		    (run->fail_on & (1u << run->res[i].outcome)))
+		    failon_hit(&run->failon, &run->res[i], NULL, 0))
 			return true;
 	return false;
 }

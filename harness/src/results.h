@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cell.h"
+#include "failon.h"
 #include "grid.h"
 
 struct shard;
@@ -24,6 +25,7 @@ struct run {
 	struct cell_result *res;	/* one per grid cell */
 	bool *done;			/* res[i] is valid */
 	uint32_t fail_on;		/* bitmask of outcomes that fail the run */
+	struct failon failon;		/* [expect] fail_on: those outcomes and thresholds */
 	struct search_plan *search;	/* the profile's [search] over grid; NULL: none */
 	/* A shard run (`run --shard I/N`, shard.h): the cells of its slice,
 	 * mine[i], nmine of them. NULL: every cell of the grid is the run's. */
@@ -111,7 +113,8 @@ size_t results_wanted(const struct run *run, size_t *idx, size_t max);
 /* Was the cell ended by a signal (not by what it tested)? It is skipped, not
  * an error of the run; a lockup it showed before the signal still counts. */
 bool results_cell_interrupted(const struct cell_result *r);
-/* Did a done cell reach a fail_on outcome (interrupted cells do not)? */
+/* Did a done cell reach [expect] fail_on, an outcome or a threshold
+ * (interrupted cells do not)? */
 bool results_failed(const struct run *run);
 /* Facts about this host for run.json: kernel, cmdline, CPU, microcode, kvm params. */
 json_t *results_host_facts(void);

@@ -67,10 +67,11 @@ int results_tmp_commit(FILE *f, const char *dir, const char *name, char *tmp)
 	return rc;
 }
 
-static void results_csv_row(FILE *f, const struct grid *g, const struct cell *c,
+static void results_csv_row(FILE *f, const struct run *run, const struct cell *c,
 			    const struct cell_result *r)
 {
-	char num[64];
+	const struct grid *g = run->grid;
+	char num[64], why[160] = "";
 
 	fprintf(f, "%zu,%d,%s,", c->index, c->rep, c->id);
 	results_csv_axes(f, g, c);
@@ -89,6 +90,11 @@ static void results_csv_row(FILE *f, const struct grid *g, const struct cell *c,
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%u", r->nevents[k]);
 	fputc(',', f);
+	/* Why the cell reaches [expect] fail_on: its outcome, or a threshold it
+	 * crossed ("probe.max_chain 124769 (> 1000)"); empty when it does not. */
+	if (!results_cell_interrupted(r))
+		(void)failon_hit(&run->failon, r, why, sizeof(why));
+	results_csv_field(f, why, false);
 	results_csv_field(f, r->error, true);
 }
 
@@ -108,10 +114,10 @@ static int results_write_csv(const struct run *run)
 	fputs(",probe_calls_per_s,probe_max_chain,probe_max_lag_us", f);
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%s", event_kind_name((enum event_kind)k));
-	fputs(",error\n", f);
+	fputs(",fail_on,error\n", f);
 	for (size_t i = 0; i < g->ncells; i++)
 		if (run->done[i])
-			results_csv_row(f, g, &g->cells[i], &run->res[i]);
+			results_csv_row(f, run, &g->cells[i], &run->res[i]);
 	return results_tmp_commit(f, run->dir, "cells.csv", tmp);
 }
 
@@ -123,6 +129,8 @@ bool results_cell_interrupted(const struct cell_result *r)
 /* The verdict element of one testcase, if any. */
 static void results_junit_verdict(FILE *f, const struct run *run, const struct cell_result *r)
 {
+	char why[160];
+
 	if (results_cell_interrupted(r)) {
 		if (r->signal > 0)
 			fprintf(f, "<skipped message=\"interrupted by signal %d\"/>", r->signal);
@@ -134,8 +142,10 @@ static void results_junit_verdict(FILE *f, const struct run *run, const struct c
 		fprintf(f, "\"/>");
 	} else if (r->outcome == OUT_SKIPPED) {
 		fprintf(f, "<skipped/>");
-	} else if (run->fail_on & (1u << r->outcome)) {
-		fprintf(f, "<failure message=\"outcome %s\"/>", outcome_name(r->outcome));
+	} else if (failon_hit(&run->failon, r, why, sizeof(why))) {
+		fprintf(f, "<failure message=\"");
+		text_xml(f, why);
+		fprintf(f, "\"/>");
 	}
 }
 
@@ -158,7 +168,7 @@ static int results_write_junit(const struct run *run)
 			skipped++;
 		else if (r->outcome == OUT_ERROR)
 			errors++;
-		else if (run->fail_on & (1u << r->outcome))
+		else if (failon_hit(&run->failon, r, NULL, 0))
 			failures++;
 	}
 	f = results_tmp_open(run->dir, "junit.xml", &tmp);

@@ -29,17 +29,22 @@ wait_records() {
     w=$((w + 1))
   done
 }
-# lab_ready NAME: skip NAME and exit unless a lab can run here (root, a build,
-# a /boot/vmlinuz-* with its headers); else set kver to that kernel's release.
-lab_ready() {
+# lab_build_ready NAME [WHY-ROOT]: skip NAME and exit unless this is root
+# (WHY-ROOT says what for) and lockmap and tickguest are built.
+lab_build_ready() {
   if [ "$(id -u)" -ne 0 ]; then
-    skip "$1" "needs root (the inner run reads /dev/kmsg and loads modules)"
+    skip "$1" "needs root (${2:-the inner run reads /dev/kmsg and loads modules})"
     exit 0
   fi
   if [ ! -x build/lockmap ] || [ ! -f build/tickguest.elf ]; then
     skip "$1" "build/lockmap or build/tickguest.elf missing: run make"
     exit 0
   fi
+}
+# lab_ready NAME: skip NAME and exit unless a lab can run here (root, a build,
+# a /boot/vmlinuz-* with its headers); else set kver to that kernel's release.
+lab_ready() {
+  lab_build_ready "$1"
   kver=""
   for img in /boot/vmlinuz-*; do
     v=${img#/boot/vmlinuz-}

@@ -25,14 +25,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 export LOCKMAP_STATE_DIR="$tmp/state"
 bk=harness/lab/build-kernel.sh
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "the positive control" "needs root (kernel build dependencies, the lab)"
-  exit 0
-fi
-if [ ! -x build/lockmap ] || [ ! -f build/tickguest.elf ]; then
-  skip "the positive control" "build/lockmap or build/tickguest.elf missing: run make"
-  exit 0
-fi
+lab_build_ready "the positive control" "kernel build dependencies, the lab"
 
 # build VARIANT ARGS...: build (or find cached) one kernel; sets image.
 build() {
