@@ -22,5 +22,8 @@ void report_svg_heatmaps(FILE *f, const struct report_run *rr);
  * before sample records: the guests' rates from their logs and the
  * observation window. */
 void report_svg_timeline(FILE *f, const struct report_run *rr, size_t i);
+/* With a [search]: the threshold against the other axes, a line per facet
+ * (report_boundary.c). Nothing without one. */
+void report_svg_boundary(FILE *f, const struct report_run *rr);
 
 #endif
