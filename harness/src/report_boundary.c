@@ -117,11 +117,13 @@ static void bd_frame(const struct bd *b)
 }
 
 /* One combination's mark, and its point on its facet's line (points). */
-static void bd_mark(const struct bd *b, size_t combo, const char *colour, char *points,
-		    size_t len)
+static void bd_mark(const struct bd *b, size_t combo, size_t facet, char *points, size_t len)
 {
 	const struct cell *c = &b->rr->grid.cells[search_plan_cell(b->sp, combo, 0, 0)];
-	double x = bd_x(b->xa ? report_axis_pos(c, b->xa) : 0), y;
+	const char *colour = bd_colours[facet % ARRAY_SIZE(bd_colours)];
+	/* Facets side by side within a column: equal thresholds stay visible. */
+	double x = bd_x(b->xa ? report_axis_pos(c, b->xa) : 0) +
+		   ((double)facet - (double)(b->nfacets - 1) / 2) * 6, y;
 	struct search_step st;
 	char buf[128] = "";
 
@@ -167,7 +169,7 @@ static void bd_facet_line(const struct bd *b, size_t facet)
 		if (bd_facet(b, c) != facet)
 			continue;
 		first = first ? first : c;
-		bd_mark(b, combo, colour, points, len);
+		bd_mark(b, combo, facet, points, len);
 	}
 	if (strchr(points, ' '))
 		fprintf(b->f, "<polyline class=\"bd-line\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>\n",

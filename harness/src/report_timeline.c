@@ -157,10 +157,11 @@ static void tl_guest_rates(const struct tl *tl, const json_t *samples)
 	json_array_foreach(samples, k, s)
 		if (json_array_size(json_object_get(s, "guests")) > ng)
 			ng = json_array_size(json_object_get(s, "guests"));
-	for (size_t g = 0; g < ng; g++) {
+	/* The first guest last: on top of the others where they agree. */
+	for (size_t g = ng; g-- > 0;) {
 		const char *sep = "";
 
-		fprintf(tl->f, "<polyline class=\"tl-rate\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
+		fprintf(tl->f, "<polyline class=\"tl-rate\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
 			tl_guest_colours[g % ARRAY_SIZE(tl_guest_colours)]);
 		json_array_foreach(samples, k, s) {
 			const json_t *gs = json_array_get(json_object_get(s, "guests"), g);
