@@ -93,14 +93,12 @@ if ! command -v pngtopnm >/dev/null 2>&1 || ! command -v ppmhist >/dev/null 2>&1
 fi
 [ -n "${LOCKMAP_KEEP_PNG:-}" ] && cp "$png" "$LOCKMAP_KEEP_PNG"
 pngtopnm "$png" | ppmhist -noheader >"$tmp/hist"
-pixels() { awk -v r="$1" -v g="$2" -v b="$3" '$1 == r && $2 == g && $3 == b { n += $5 } END { print n + 0 }' "$tmp/hist"; }
 # The span: 4 s of an 8-9 s cell, 660 px wide and 194 high: over 20000 pixels
 # of its colour (#fde6c8); only the legend's 9x9 key elsewhere.
-span=$(pixels 253 230 200)
+span=$(hist_pixels "$tmp/hist" 253 230 200)
 check "the throttle's span is shaded (#fde6c8): $span pixels" "[ $span -gt 20000 ]"
-# The first guest's line (#1f5fbf, 1.5 px, antialiased: its colour within 12
-# per channel) over the cell's width; the legend's key is 81 pixels of it.
-near() { awk -v r="$1" -v g="$2" -v b="$3" 'function d(x, y) { return x > y ? x - y : y - x }
-  d($1, r) <= 12 && d($2, g) <= 12 && d($3, b) <= 12 { n += $5 } END { print n + 0 }' "$tmp/hist"; }
-line=$(near 31 95 191)
+# The first guest's line (#1f5fbf, 2 px, drawn over the others; antialiased:
+# its colour within 12 per channel) over the cell's width; the legend's key
+# is 81 pixels of it.
+line=$(hist_pixels "$tmp/hist" 31 95 191 12)
 check "the first guest's rate is a line (#1f5fbf): $line pixels" "[ $line -gt 300 ]"
