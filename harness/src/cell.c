@@ -117,20 +117,6 @@ static void cell_reap_guests(struct cell_run *r)
 	}
 }
 
-/* {"NAME": running?} of the cell's injectors. */
-static json_t *cell_injectors_active(const struct cell_run *r)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; i < r->ninj; i++) {
-		struct inject_ctx *ic = &r->inj[i];
-		bool on = ic->started && (!ic->ops->active || ic->ops->active(ic));
-
-		json_object_set_new(o, ic->ops->name, json_boolean(on));
-	}
-	return o;
-}
-
 /* The per-second sample record (sample.h), when one is due or forced (a
  * phase ends: its last interval is its own). Not fsync'd: a sample lost to a
  * crash costs a point of a picture, and an fsync a second costs the host. */
@@ -146,7 +132,7 @@ static void cell_sample(struct cell_run *r, int64_t now, bool force)
 		return;
 	if (monitor_sample(r->mon, &st, &in.maxima) == 0)
 		in.st = &st;
-	in.inject = cell_injectors_active(r);
+	in.inject = sample_inject_json(r->inj, r->ninj);
 	/* After the reads: the interval ends when its figures were taken. */
 	in.now = now_ns();
 	(void)journal_append(r->ctx.journal, sampler_record(&r->sampler, &in), false);

@@ -47,7 +47,7 @@ struct injector_ops {
 	/* Optional: does the injection run (started, not "off", its process or
 	 * module injection alive)? For the cell's per-second samples. Without
 	 * it: started. */
-	bool (*active)(struct inject_ctx *ic);
+	bool (*active)(const struct inject_ctx *ic);
 	/* What was asked and what was done (counts, measured lengths). */
 	void (*describe)(struct inject_ctx *ic, json_t *out);
 };

@@ -151,7 +151,7 @@ static void irqoff_describe(struct inject_ctx *ic, json_t *out)
 
 /* Its injection runs: the module's series has not ended (duration 0 is off;
  * the lead-in before a section counts). */
-static bool irqoff_active(struct inject_ctx *ic)
+static bool irqoff_active(const struct inject_ctx *ic)
 {
 	const struct irqoff_state *s = ic->priv;
 

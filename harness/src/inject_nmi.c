@@ -134,7 +134,7 @@ static void nmi_describe(struct inject_ctx *ic, json_t *out)
 }
 
 /* Its injection runs: the module's storm has not ended (rate 0 is off). */
-static bool nmi_active(struct inject_ctx *ic)
+static bool nmi_active(const struct inject_ctx *ic)
 {
 	const struct nmi_state *s = ic->priv;
 

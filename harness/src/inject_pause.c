@@ -190,7 +190,7 @@ static void pause_describe(struct inject_ctx *ic, json_t *out)
 }
 
 /* Its injection runs: pauses come (length 0 is off). */
-static bool pause_active(struct inject_ctx *ic)
+static bool pause_active(const struct inject_ctx *ic)
 {
 	const struct pause_state *st = ic->priv;
 

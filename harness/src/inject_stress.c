@@ -389,7 +389,7 @@ static void stress_describe(struct inject_ctx *ic, json_t *out)
 }
 
 /* Its injection runs: stress-ng is alive (0 workers is off). */
-static bool stress_active(struct inject_ctx *ic)
+static bool stress_active(const struct inject_ctx *ic)
 {
 	const struct stress_state *st = ic->priv;
 

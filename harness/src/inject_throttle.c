@@ -207,7 +207,7 @@ static void throttle_describe(struct inject_ctx *ic, json_t *out)
 }
 
 /* Its injection runs: the guests sit in its cgroup (quota 0 is off). */
-static bool throttle_active(struct inject_ctx *ic)
+static bool throttle_active(const struct inject_ctx *ic)
 {
 	const struct throttle_state *st = ic->priv;
 

@@ -137,3 +137,16 @@ json_t *sampler_record(struct sampler *s, const struct sample_in *in)
 	s->last = in->now;
 	return rec;
 }
+
+json_t *sample_inject_json(const struct inject_ctx *inj, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct inject_ctx *ic = &inj[i];
+		bool on = ic->started && (!ic->ops->active || ic->ops->active(ic));
+
+		json_object_set_new(o, ic->ops->name, json_boolean(on));
+	}
+	return o;
+}

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "guestreport.h"
+#include "inject.h"
 #include "lockmap_uapi.h"
 
 #define SAMPLE_INTERVAL_NS 1000000000LL
@@ -78,5 +79,9 @@ bool sampler_due(const struct sampler *s, int64_t now);
  * "expected"}], null for a guest with no report yet), "inject"}); the
  * sampler moves on to it. NULL when out of memory. */
 json_t *sampler_record(struct sampler *s, const struct sample_in *in);
+
+/* {"NAME": running?} of a cell's injectors (injector_ops.active; without
+ * it: started), the "inject" of a sample. */
+json_t *sample_inject_json(const struct inject_ctx *inj, size_t n);
 
 #endif

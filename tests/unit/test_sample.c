@@ -149,9 +149,27 @@ static void test_sampler_records(void **state)
 	sampler_free(&s);
 }
 
+/* An injector whose size is 0 is "off": started, it still did not run. */
+static void test_inject_json(void **state)
+{
+	struct inject_ctx inj[2] = { { .ops = injector_find("irqoff") },
+				      { .ops = injector_find("pause"), .started = 1 } };
+	json_t *o;
+
+	(void)state;
+	assert_non_null(inj[0].ops);
+	assert_non_null(inj[1].ops);
+	o = sample_inject_json(inj, 2);
+	assert_int_equal(json_object_size(o), 2);
+	assert_true(json_is_false(json_object_get(o, "irqoff")));
+	assert_true(json_is_false(json_object_get(o, "pause")));
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inject_json),
 		cmocka_unit_test(test_cpu_interval),
 		cmocka_unit_test(test_guest_interval),
 		cmocka_unit_test(test_sampler_records),
