@@ -147,6 +147,30 @@ static void tl_inject(const struct tl *tl, const json_t *samples)
 	}
 }
 
+/* Where each phase (warmup, window, cooldown) begins: a dashed line and its
+ * name, from the first sample of the phase (its interval's start). */
+static void tl_phases(const struct tl *tl, const json_t *samples)
+{
+	const char *prev = "";
+	size_t k;
+	json_t *s;
+
+	json_array_foreach(samples, k, s) {
+		const char *ph = json_string_value(json_object_get(s, "phase"));
+		double x;
+
+		if (!ph || !strcmp(ph, prev))
+			continue;
+		prev = ph;
+		x = tl_x(tl, tl_num(s, "ts") - tl_num(s, "dt"));
+		fprintf(tl->f, "<line class=\"tl-phase\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"2,3\"/>"
+			       "<text x=\"%.1f\" y=\"%d\" fill=\"#666\" font-size=\"10\">",
+			x, TL_TOP, x, TL_TOP + TL_RATE_H + TL_GAP + TL_LOG_H, x + 3, TL_TOP + 10);
+		text_xml(tl->f, ph);
+		fputs("</text>\n", tl->f);
+	}
+}
+
 /* Each guest's ticks received / expected per sample (samples without a
  * report of it are skipped: reports come every guests.report). */
 static void tl_guest_rates(const struct tl *tl, const json_t *samples)
@@ -348,6 +372,7 @@ void report_svg_timeline(FILE *f, const struct report_run *rr, size_t i)
 	tl_inject(&tl, rc->samples);
 	tl_axes(&tl);
 	if (json_array_size(rc->samples)) {
+		tl_phases(&tl, rc->samples);
 		tl_guest_rates(&tl, rc->samples);
 		tl_probe_lines(&tl, rc->samples);
 		if (!tl_any_probe(rc->samples))

@@ -158,11 +158,12 @@ static void tl_run(struct fx *fx)
 	for (int s = 1; s <= 8; s++) {
 		int on = s >= 3 && s <= 5, chain = s == 6 ? 2000 : 1;
 
-		fprintf(j, "{\"type\":\"sample\",\"cell\":\"%s\",\"rep\":0,\"phase\":\"window\",\"t\":%d.0,"
+		fprintf(j, "{\"type\":\"sample\",\"cell\":\"%s\",\"rep\":0,\"phase\":\"%s\",\"t\":%d.0,"
 			   "\"dt\":1.0,\"cpus\":{\"1\":{\"calls\":%d,\"max_chain\":%d,\"max_lag_us\":%d}},"
 			   "\"guests\":[{\"ticks\":%d,\"expected\":1000},{\"ticks\":%d,\"expected\":%d}],"
 			   "\"inject\":{\"irqoff\":%s},\"ts\":%d.0}\n",
-			c->id, s, s == 6 ? 5000 : 2000, chain, chain * 10, on ? 10 : 990,
+			c->id, s <= 2 ? "warmup" : s <= 6 ? "window" : "cooldown", s,
+			s == 6 ? 5000 : 2000, chain, chain * 10, on ? 10 : 990,
 			s % 2 ? 0 : 1900, s % 2 ? 0 : 2000, on ? "true" : "false", 1000 + s);
 		if (s == 6)
 			fprintf(j, "{\"type\":\"event\",\"cell\":\"%s\",\"event\":{\"kind\":\"hardlockup\","
@@ -204,6 +205,11 @@ static void test_timeline(void **state)
 	assert_int_equal(count(svg, "class=\"tl-inject\""), 1);
 	assert_non_null(strstr(svg, "<title>inject.irqoff on, 2.0 s to 5.0 s</title>"));
 	assert_int_equal(count(svg, "class=\"tl-event\""), 1);
+	/* A line where each phase begins, named. */
+	assert_int_equal(count(svg, "class=\"tl-phase\""), 3);
+	assert_non_null(strstr(svg, ">warmup</text>"));
+	assert_non_null(strstr(svg, ">window</text>"));
+	assert_non_null(strstr(svg, ">cooldown</text>"));
 	assert_non_null(strstr(svg, ">hardlockup</text>"));
 	assert_non_null(strstr(svg, ">irqoff on</text>"));
 	free(svg);
