@@ -118,8 +118,9 @@ static void cell_reap_guests(struct cell_run *r)
 }
 
 /* The per-second sample record (sample.h), when one is due or forced (a
- * phase ends: its last interval is its own). Not fsync'd: a sample lost to a
- * crash costs a point of a picture, and an fsync a second costs the host. */
+ * phase ends: its last interval is its own); else a look at the injectors.
+ * Not fsync'd: a sample lost to a crash costs a point of a picture, and an
+ * fsync a second costs the host. */
 static void cell_sample(struct cell_run *r, int64_t now, bool force)
 {
 	struct lockmap_stats st;
@@ -128,8 +129,12 @@ static void cell_sample(struct cell_run *r, int64_t now, bool force)
 		.guests = r->gm,
 	};
 
-	if (!r->sampling || (!force && !sampler_due(&r->sampler, now)))
+	if (!r->sampling)
 		return;
+	if (!force && !sampler_due(&r->sampler, now)) {
+		sampler_look(&r->sampler, sample_inject_json(r->inj, r->ninj));
+		return;
+	}
 	if (monitor_sample(r->mon, &st, &in.maxima) == 0)
 		in.st = &st;
 	in.inject = sample_inject_json(r->inj, r->ninj);

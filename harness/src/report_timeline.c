@@ -2,7 +2,7 @@
 /* A cell's timeline in report.html (report_svg.h), from its sample records:
  * above, each guest's tick rate (ticks received / expected) per second;
  * below, on a log scale, apic_timer_fn calls per second (all cpus) and the
- * longest chain of one timer interrupt; behind both, a shaded span per
+ * longest chain of one timer interrupt and the largest lag (us); behind both, a shaded span per
  * injector while it ran; over both, the kernel's events, marked and named.
  * Times are the journal's wall-clock stamps, seconds from the cell's start.
  * A run from before sample records gets the guests' rates from their logs. */
@@ -109,7 +109,7 @@ static double tl_logtop(const json_t *samples)
 
 	json_array_foreach(samples, k, s)
 		if (tl_probe(s, &calls, &chain, &lag, &maxima))
-			top = fmax(top, fmax(calls, chain));
+			top = fmax(top, fmax(calls, fmax(chain, lag)));
 	return ceil(log10(top * 1.5));
 }
 
@@ -202,7 +202,8 @@ static void tl_guest_rates(const struct tl *tl, const json_t *samples)
 	}
 }
 
-/* Calls per second as a line, the longest chain as a bar per sample. */
+/* Calls per second as a line, the longest chain as a bar per sample, the
+ * largest lag (us, same log scale) as a dashed line. */
 static void tl_probe_lines(const struct tl *tl, const json_t *samples)
 {
 	double calls, chain, lag;
@@ -229,6 +230,16 @@ static void tl_probe_lines(const struct tl *tl, const json_t *samples)
 		sep = " ";
 	}
 	fputs("\"><title>apic_timer_fn calls per second, all cpus</title></polyline>\n", tl->f);
+	sep = "";
+	fputs("<polyline class=\"tl-lag\" fill=\"none\" stroke=\"#2e9e44\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\" points=\"",
+	      tl->f);
+	json_array_foreach(samples, k, s) {
+		if (!tl_probe(s, &calls, &chain, &lag, &maxima) || !maxima)
+			continue;
+		fprintf(tl->f, "%s%.1f,%.1f", sep, tl_x(tl, tl_num(s, "ts")), tl_log_y(tl, lag));
+		sep = " ";
+	}
+	fputs("\"><title>largest lag behind the hrtimer's expiry, us</title></polyline>\n", tl->f);
 }
 
 /* Axes: the rate panel's 0 and 1, the log panel's decades, seconds below. */
@@ -325,6 +336,7 @@ static void tl_legend(const struct tl *tl, const json_t *samples)
 		{ "#1f5fbf", "guest ticks received / expected" },
 		{ "#7a1fa2", "apic_timer_fn calls/s" },
 		{ "#e06020", "longest chain" },
+		{ "#2e9e44", "largest lag (us)" },
 		{ "#c81e1e", "event" },
 	};
 	double x = TL_L;

@@ -53,6 +53,8 @@ int sampler_init(struct sampler *s, int64_t t0, int64_t start, size_t nguests)
 
 void sampler_free(struct sampler *s)
 {
+	json_decref(s->seen);
+	s->seen = NULL;
 	free(s->gprev);
 	free(s->ghave);
 	s->gprev = NULL;
@@ -62,6 +64,23 @@ void sampler_free(struct sampler *s)
 bool sampler_due(const struct sampler *s, int64_t now)
 {
 	return now - s->last >= SAMPLE_INTERVAL_NS;
+}
+
+void sampler_look(struct sampler *s, json_t *inject)
+{
+	const char *name;
+	json_t *on;
+
+	if (!inject)
+		return;
+	if (!s->seen) {
+		s->seen = inject;
+		return;
+	}
+	json_object_foreach(inject, name, on)
+		if (json_is_true(on) || !json_object_get(s->seen, name))
+			json_object_set(s->seen, name, on);
+	json_decref(inject);
 }
 
 /* {"N": {"calls", "max_chain", "max_lag_us"}} of the cpus with calls so far. */
@@ -121,10 +140,9 @@ json_t *sampler_record(struct sampler *s, const struct sample_in *in)
 {
 	json_t *rec = json_object();
 
-	if (!rec) {
-		json_decref(in->inject);
+	sampler_look(s, in->inject);
+	if (!rec)
 		return NULL;
-	}
 	json_object_set_new(rec, "type", json_string("sample"));
 	json_object_set_new(rec, "cell", json_string(in->cell));
 	json_object_set_new(rec, "rep", json_integer(in->rep));
@@ -133,7 +151,8 @@ json_t *sampler_record(struct sampler *s, const struct sample_in *in)
 	json_object_set_new(rec, "dt", json_real((double)((in->now - s->last) / NSEC_PER_MSEC) / 1e3));
 	json_object_set_new(rec, "cpus", in->st ? sampler_cpus(s, in) : json_null());
 	json_object_set_new(rec, "guests", sampler_guests(s, in));
-	json_object_set_new(rec, "inject", in->inject ? in->inject : json_object());
+	json_object_set_new(rec, "inject", s->seen ? s->seen : json_object());
+	s->seen = NULL;
 	s->last = in->now;
 	return rec;
 }

@@ -53,6 +53,7 @@ struct sampler {
 	size_t nguests;
 	struct tick_report *gprev;	/* each guest's latest report then */
 	bool *ghave;
+	json_t *seen;			/* injectors seen on in this interval */
 };
 
 /* What one sample is made of, gathered by the cell. */
@@ -64,12 +65,18 @@ struct sample_in {
 	const struct lockmap_stats *st;	/* the probe's, or NULL when it does not run */
 	bool maxima;			/* st's maxima are the interval's (STATS_TAKE) */
 	const struct guest_metrics *const *guests;	/* nguests of them */
-	json_t *inject;			/* {"irqoff": true, ...}; the record takes it */
+	json_t *inject;			/* {"irqoff": true, ...} now (a last look); the record
+					 * takes it */
 };
 
 /* t0: the cell's start; start: the first interval's. */
 int sampler_init(struct sampler *s, int64_t t0, int64_t start, size_t nguests);
 void sampler_free(struct sampler *s);
+/* A look at the injectors ({"NAME": on?}, taken) between two samples: one
+ * seen on at any look counts as on for the interval. The cell looks at every
+ * turn of its loop, so a series that ends between two samples (an irq-off
+ * section) still shows in the interval it ran in. */
+void sampler_look(struct sampler *s, json_t *inject);
 /* Is the next sample due at now? */
 bool sampler_due(const struct sampler *s, int64_t now);
 /* The sample record of the interval ending at in->now ({"type":"sample",

@@ -202,6 +202,11 @@ static void test_timeline(void **state)
 	y_low = nth_y(svg, "tl-chain", 0);
 	y_high = nth_y(svg, "tl-chain", 5);
 	assert_true(y_high < y_low - 40);
+	/* The lag (us) on the same scale: 20 ms in the catch-up, 10 us before. */
+	assert_int_equal(points_of(svg, "tl-lag", 0, NULL), 8);
+	points_of(svg, "tl-lag", 0, &y_low);
+	points_of(svg, "tl-lag", 5, &y_high);
+	assert_true(y_high < y_low - 40);
 	assert_int_equal(count(svg, "class=\"tl-inject\""), 1);
 	assert_non_null(strstr(svg, "<title>inject.irqoff on, 2.0 s to 5.0 s</title>"));
 	assert_int_equal(count(svg, "class=\"tl-event\""), 1);

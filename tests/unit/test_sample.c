@@ -127,12 +127,24 @@ static void test_sampler_records(void **state)
 	assert_true(json_is_true(json_object_get(json_object_get(rec, "inject"), "irqoff")));
 	json_decref(rec);
 
+	/* Between two samples the irq-off series ran and ended: seen on at a
+	 * look, it is on for the interval even though it is off at its end. */
+	sampler_look(&s, json_pack("{s:b}", "irqoff", 1));
+	sampler_look(&s, json_pack("{s:b}", "irqoff", 0));
+	in.now = t0 + 11 * NSEC_PER_SEC / 4;
+	in.inject = json_pack("{s:b}", "irqoff", 0);
+	rec = sampler_record(&s, &in);
+	assert_true(json_is_true(json_object_get(json_object_get(rec, "inject"), "irqoff")));
+	json_decref(rec);
+
 	/* 3: a module without STATS_TAKE: counts, but maxima null; cpu 1 had
 	 * no call and is still reported (0), so its series stays whole. */
 	in.maxima = false;
 	in.now = t0 + 3 * NSEC_PER_SEC;
 	in.inject = NULL;
 	rec = sampler_record(&s, &in);
+	/* The next interval starts afresh: nothing seen, no injector. */
+	assert_int_equal(json_object_size(json_object_get(rec, "inject")), 0);
 	assert_int_equal(rec_int(rec, "1", "calls"), 0);
 	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(rec, "cpus"),
 								  "1"), "max_chain")));
