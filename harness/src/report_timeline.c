@@ -2,8 +2,9 @@
 /* A cell's timeline in report.html (report_svg.h), from its sample records:
  * above, each guest's tick rate (ticks received / expected) per second;
  * below, on a log scale, apic_timer_fn calls per second (all cpus) and the
- * longest chain of one timer interrupt and the largest lag (us); behind both, a shaded span per
- * injector while it ran; over both, the kernel's events, marked and named.
+ * longest chain of one timer interrupt and the largest lag (us); behind
+ * both, a shaded span per injector while it ran; over both, the kernel's
+ * events, marked and named.
  * Times are the journal's wall-clock stamps, seconds from the cell's start.
  * A run from before sample records gets the guests' rates from their logs. */
 #include <math.h>
