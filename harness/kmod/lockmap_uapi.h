@@ -16,7 +16,7 @@
 
 #define LOCKMAP_DEV		"/dev/lockmap"
 #define LOCKMAP_MAX_CPUS	64
-#define LOCKMAP_UAPI_VERSION	2
+#define LOCKMAP_UAPI_VERSION	3
 
 /* The kernel line the buddy detector prints; the classifier knows it. */
 #define LOCKMAP_BUDDY_MSG	"buddy: Watchdog detected hard LOCKUP on cpu"
@@ -93,7 +93,8 @@ struct lockmap_probe {
 #define LOCKMAP_PROBE_TIME	(1u << 0)
 
 /* What the module actually did, per cpu, since the file was opened (or the
- * last LOCKMAP_IOC_RESET). Times in ns. */
+ * last LOCKMAP_IOC_RESET; probe_max_chain and probe_lag_max_ns since the last
+ * LOCKMAP_IOC_STATS_TAKE, if later). Times in ns. */
 struct lockmap_cpu_stats {
 	/* irq-off sections */
 	__u64 irqoff_count;
@@ -157,5 +158,14 @@ struct lockmap_stats {
 #define LOCKMAP_IOC_STOP	_IOW(LOCKMAP_IOC_MAGIC, 5, __u32)
 #define LOCKMAP_IOC_STATS	_IOR(LOCKMAP_IOC_MAGIC, 6, struct lockmap_stats)
 #define LOCKMAP_IOC_RESET	_IO(LOCKMAP_IOC_MAGIC, 7)
+/* Since version 3: STATS, then each cpu's interval maxima
+ * (probe_max_chain, probe_lag_max_ns) taken and set to 0 in one exchange, so
+ * that the next call gives the maxima of the time between the two: the
+ * harness samples a cell once a second with it. The probe's handlers are
+ * unchanged (they keep only running maxima); a probe update racing the
+ * exchange lands in the next interval, never lost. Counters are untouched:
+ * per-interval counts are differences of two calls. A module before version 3
+ * answers -ENOTTY. */
+#define LOCKMAP_IOC_STATS_TAKE	_IOR(LOCKMAP_IOC_MAGIC, 8, struct lockmap_stats)
 
 #endif

@@ -192,9 +192,14 @@ static void lm_stop(struct lm_file *f, u32 bits)
 		lm_irqoff_stop(f);
 }
 
+/* The interval maxima STATS_TAKE exchanges for 0 (u64 index in the struct). */
+#define LM_U64_IDX(field) (offsetof(struct lockmap_cpu_stats, field) / sizeof(u64))
+
 /* Copy f's statistics field by field: writers on other cpus update them
- * concurrently, and a u64 read with READ_ONCE is never torn. */
-static long lm_ioctl_stats(struct lm_file *f, void __user *uarg)
+ * concurrently, and a u64 read with READ_ONCE is never torn. With take
+ * (STATS_TAKE), the probe's maxima are exchanged for 0 instead: an atomic
+ * exchange, so a handler's store after it counts for the next interval. */
+static long lm_ioctl_stats(struct lm_file *f, void __user *uarg, bool take)
 {
 	struct lockmap_stats *s;
 	unsigned int cpu, i;
@@ -219,11 +224,16 @@ static long lm_ioctl_stats(struct lm_file *f, void __user *uarg)
 	if (READ_ONCE(f->probe))
 		s->active |= LOCKMAP_ACT_PROBE;
 	for (cpu = 0; cpu < s->nr_cpus; cpu++) {
-		const u64 *src = (const u64 *)&f->stats[cpu];
+		u64 *src = (u64 *)&f->stats[cpu];
 		u64 *dst = (u64 *)&s->cpu[cpu];
 
-		for (i = 0; i < sizeof(f->stats[cpu]) / sizeof(u64); i++)
-			dst[i] = READ_ONCE(src[i]);
+		for (i = 0; i < sizeof(f->stats[cpu]) / sizeof(u64); i++) {
+			if (take && (i == LM_U64_IDX(probe_max_chain) ||
+				     i == LM_U64_IDX(probe_lag_max_ns)))
+				dst[i] = xchg(&src[i], 0);
+			else
+				dst[i] = READ_ONCE(src[i]);
+		}
 	}
 	if (copy_to_user(uarg, s, sizeof(*s)))
 		ret = -EFAULT;
@@ -261,8 +271,8 @@ static long lm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	/* STATS takes no lock, so it answers while a STOP waits for a
 	 * section to end. */
-	if (cmd == LOCKMAP_IOC_STATS)
-		return lm_ioctl_stats(f, uarg);
+	if (cmd == LOCKMAP_IOC_STATS || cmd == LOCKMAP_IOC_STATS_TAKE)
+		return lm_ioctl_stats(f, uarg, cmd == LOCKMAP_IOC_STATS_TAKE);
 	if (_IOC_TYPE(cmd) != LOCKMAP_IOC_MAGIC)
 		return -ENOTTY;
 	if (_IOC_SIZE(cmd) > sizeof(req))

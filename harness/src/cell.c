@@ -15,6 +15,7 @@
 #include "kmsg.h"
 #include "lockmap.h"
 #include "progress.h"
+#include "sample.h"
 #include "text.h"
 
 /* How long a report may trail its first line before it is journaled anyway. */
@@ -30,6 +31,10 @@ struct cell_run {
 	size_t ninj;
 	const char *phase;
 	struct progress *progress;
+	struct monitor *mon;
+	struct sampler sampler;		/* per-second sample records */
+	bool sampling;
+	const struct guest_metrics **gm;	/* the guests' metrics, for samples */
 };
 
 /* A complete kernel event: journal it now (fsync for lockups) and count it. */
@@ -112,6 +117,32 @@ static void cell_reap_guests(struct cell_run *r)
 	}
 }
 
+/* The per-second sample record (sample.h), when one is due or forced (a
+ * phase ends: its last interval is its own); else a look at the injectors.
+ * Not fsync'd: a sample lost to a crash costs a point of a picture, and an
+ * fsync a second costs the host. */
+static void cell_sample(struct cell_run *r, int64_t now, bool force)
+{
+	struct lockmap_stats st;
+	struct sample_in in = {
+		.cell = r->ctx.cell->id, .rep = r->ctx.cell->rep, .phase = r->phase,
+		.guests = r->gm,
+	};
+
+	if (!r->sampling)
+		return;
+	if (!force && !sampler_due(&r->sampler, now)) {
+		sampler_look(&r->sampler, sample_inject_json(r->inj, r->ninj));
+		return;
+	}
+	if (monitor_sample(r->mon, &st, &in.maxima) == 0)
+		in.st = &st;
+	in.inject = sample_inject_json(r->inj, r->ninj);
+	/* After the reads: the interval ends when its figures were taken. */
+	in.now = now_ns();
+	(void)journal_append(r->ctx.journal, sampler_record(&r->sampler, &in), false);
+}
+
 /* Watch kmsg, guests and injectors until `until` (monotonic ns) or a stop
  * request. Returns 0, or -EINTR when a signal asked us to stop. */
 static int cell_watch(struct cell_run *r, const char *phase, int64_t len)
@@ -139,6 +170,7 @@ static int cell_watch(struct cell_run *r, const char *phase, int64_t len)
 		for (size_t i = 0; i < r->ctx.nguests; i++)
 			guest_read_output(&r->ctx.guests[i], NULL, NULL);
 		cell_reap_guests(r);
+		cell_sample(r, now, false);
 		for (size_t i = 0; i < r->ninj; i++) {
 			struct inject_ctx *ic = &r->inj[i];
 
@@ -151,8 +183,10 @@ static int cell_watch(struct cell_run *r, const char *phase, int64_t len)
 		}
 		progress_draw(r->progress, 0);
 		now = now_ns();
-		if (now >= until)
+		if (now >= until) {
+			cell_sample(r, now, true);
 			return 0;
+		}
 		/* Guest output is a file: poll at least every 100 ms. */
 		if (next > now + 100 * NSEC_PER_MSEC)
 			next = now + 100 * NSEC_PER_MSEC;
@@ -303,7 +337,6 @@ int cell_run(const struct cell *c, const char *run_id, const char *dir, const ch
 {
 	struct cell_run r = { .res = res, .phase = "setup", .progress = pg };
 	struct hostknobs *hk = NULL;
-	struct monitor *mon = NULL;
 	json_t *metrics = json_object(), *launch = json_object(), *inj = NULL;
 	json_t *module = json_object();
 	char err[256] = "", *path;
@@ -358,7 +391,7 @@ int cell_run(const struct cell *c, const char *run_id, const char *dir, const ch
 		goto out_kmsg;
 	}
 	/* After the knobs: the buddy detector follows watchdog_thresh. */
-	rc = monitor_start(c, &mon, err, sizeof(err));
+	rc = monitor_start(c, &r.mon, err, sizeof(err));
 	if (rc) {
 		cell_set_lockmap_error(res, "%s", err);
 		goto out_guests;
@@ -383,13 +416,18 @@ int cell_run(const struct cell *c, const char *run_id, const char *dir, const ch
 	if (rc)
 		goto out_guests;
 
+	/* Samples from here: the guests run. No memory for them: no samples. */
+	r.gm = calloc(r.ctx.nguests ? r.ctx.nguests : 1, sizeof(*r.gm));
+	for (size_t i = 0; r.gm && i < r.ctx.nguests; i++)
+		r.gm[i] = &r.ctx.guests[i].metrics;
+	r.sampling = r.gm && sampler_init(&r.sampler, t0, now_ns(), r.ctx.nguests) == 0;
 	rc = cell_watch(&r, "warmup", cell_num(c, "run", "warmup"));
 	if (rc)
 		goto out_guests;
 	t = now_ns();
 	for (size_t i = 0; i < r.ctx.nguests; i++)
 		guest_metrics_open(&r.ctx.guests[i].metrics, t, period_ns, report_ns);
-	monitor_window_open(mon);
+	monitor_window_open(r.mon);
 
 	for (size_t i = 0; i < r.ninj; i++) {
 		struct inject_ctx *ic = &r.inj[i];
@@ -406,7 +444,7 @@ int cell_run(const struct cell *c, const char *run_id, const char *dir, const ch
 	/* The window ends now, not after the module's statistics are read (3 s
 	 * of 64 starved guests in a TCG lab host): silences end here. */
 	t = now_ns();
-	monitor_window_close(mon, &res->probe);
+	monitor_window_close(r.mon, &res->probe);
 	cell_injectors_stop(&r);
 	if (rc)
 		goto out_inject;
@@ -426,6 +464,7 @@ out_guests:
 		res->signal = lm_stop_requested;
 		cell_set_error(res, "interrupted by signal %d", lm_stop_requested);
 	}
+	r.sampling = false;
 	r.phase = "teardown";
 	cell_reap_guests(&r);
 	inj = cell_injectors_describe(&r);
@@ -434,8 +473,8 @@ out_guests:
 	classifier_flush(r.cl);
 	if (res->outcome != OUT_ERROR || res->interrupted)
 		cell_guests_metrics(&r.ctx, res, metrics);
-	monitor_stop(mon, module);
-	mon = NULL;
+	monitor_stop(r.mon, module);
+	r.mon = NULL;
 	json_object_set_new(metrics, "module", module);
 	module = NULL;
 	r.ctx.launcher->describe(&r.ctx, launch);
@@ -465,6 +504,9 @@ out_free:
 		free(r.ctx.guests[i].out_path);
 		free(r.ctx.guests[i].vmm_log);
 	}
+	if (r.gm)
+		sampler_free(&r.sampler);
+	free(r.gm);
 	free(r.ctx.guests);
 out_journal:
 	json_decref(launch);

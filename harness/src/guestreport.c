@@ -192,10 +192,15 @@ void guest_metrics_feed(struct guest_metrics *m, const char *line, int64_t now_n
 {
 	const char *end = line_end(line);
 	struct tick_report r;
+	bool report = !tick_report_parse(line, &r);
 
+	if (report) {
+		m->latest = r;
+		m->have_latest = true;
+	}
 	if (m->window_closed)
 		return;
-	if (!tick_report_parse(line, &r)) {
+	if (report) {
 		if (!m->window_open || !m->have_base) {
 			/* The latest report before the window is its base; without
 			 * one, the first report inside it. */

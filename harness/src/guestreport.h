@@ -57,6 +57,9 @@ struct guest_metrics {
 	int64_t period_ns;	/* the guest's timer period, as asked of it */
 	int64_t report_ns;	/* its report interval, as asked of it */
 	char error[128];	/* a guest "error ..." line, if any */
+	/* its latest report, window or not (the cell's per-second samples) */
+	bool have_latest;
+	struct tick_report latest;
 };
 
 /* 0 if line is a report (r filled), -EINVAL otherwise. */

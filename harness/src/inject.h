@@ -44,6 +44,10 @@ struct injector_ops {
 	int64_t (*step)(struct inject_ctx *ic, int64_t now);
 	/* Stop and undo everything start did; safe after a failed start. */
 	int (*stop)(struct inject_ctx *ic);
+	/* Optional: does the injection run (started, not "off", its process or
+	 * module injection alive)? For the cell's per-second samples. Without
+	 * it: started. */
+	bool (*active)(const struct inject_ctx *ic);
 	/* What was asked and what was done (counts, measured lengths). */
 	void (*describe)(struct inject_ctx *ic, json_t *out);
 };

@@ -149,6 +149,15 @@ static void irqoff_describe(struct inject_ctx *ic, json_t *out)
 							       (json_int_t)(total / n)));
 }
 
+/* Its injection runs: the module's series has not ended (duration 0 is off;
+ * the lead-in before a section counts). */
+static bool irqoff_active(const struct inject_ctx *ic)
+{
+	const struct irqoff_state *s = ic->priv;
+
+	return s && kmodctl_running(s->fd, LOCKMAP_ACT_IRQOFF);
+}
+
 const struct injector_ops inject_irqoff_ops = {
 	.name = "irqoff",
 	.help = "interrupts off on host cpus for a while, again and again (helper module)",
@@ -159,4 +168,5 @@ const struct injector_ops inject_irqoff_ops = {
 	.start = irqoff_start,
 	.stop = irqoff_stop,
 	.describe = irqoff_describe,
+	.active = irqoff_active,
 };

@@ -133,6 +133,14 @@ static void nmi_describe(struct inject_ctx *ic, json_t *out)
 				    json_real((double)(sent / targets - 1) * 1e9 / (double)span));
 }
 
+/* Its injection runs: the module's storm has not ended (rate 0 is off). */
+static bool nmi_active(const struct inject_ctx *ic)
+{
+	const struct nmi_state *s = ic->priv;
+
+	return s && kmodctl_running(s->fd, LOCKMAP_ACT_NMI);
+}
+
 const struct injector_ops inject_nmi_ops = {
 	.name = "nmi",
 	.help = "NMI storms emulating SMIs: NMIs at a rate, a handler that spins (helper module)",
@@ -143,4 +151,5 @@ const struct injector_ops inject_nmi_ops = {
 	.start = nmi_start,
 	.stop = nmi_stop,
 	.describe = nmi_describe,
+	.active = nmi_active,
 };

@@ -189,6 +189,14 @@ static void pause_describe(struct inject_ctx *ic, json_t *out)
 		json_object_set_new(out, "last_error", json_string(strerror(-st->last_error)));
 }
 
+/* Its injection runs: pauses come (length 0 is off). */
+static bool pause_active(const struct inject_ctx *ic)
+{
+	const struct pause_state *st = ic->priv;
+
+	return ic->started && st && st->length > 0;
+}
+
 const struct injector_ops inject_pause_ops = {
 	.name = "pause",
 	.help = "pause guests (QMP stop/cont) for `length` every `gap`: on resume KVM catches up the missed timer periods",
@@ -199,4 +207,5 @@ const struct injector_ops inject_pause_ops = {
 	.step = pause_step,
 	.stop = pause_stop,
 	.describe = pause_describe,
+	.active = pause_active,
 };

@@ -388,6 +388,14 @@ static void stress_describe(struct inject_ctx *ic, json_t *out)
 	stress_metrics(st, out);
 }
 
+/* Its injection runs: stress-ng is alive (0 workers is off). */
+static bool stress_active(const struct inject_ctx *ic)
+{
+	const struct stress_state *st = ic->priv;
+
+	return ic->started && st && st->pid > 0 && !st->exited;
+}
+
 const struct injector_ops inject_stress_ops = {
 	.name = "stress",
 	.help = "run stress-ng stressors on chosen host cpus, optionally at a SCHED_FIFO priority",
@@ -398,4 +406,5 @@ const struct injector_ops inject_stress_ops = {
 	.step = stress_step,
 	.stop = stress_stop,
 	.describe = stress_describe,
+	.active = stress_active,
 };

@@ -206,6 +206,14 @@ static void throttle_describe(struct inject_ctx *ic, json_t *out)
 		json_object_set_new(out, "error", text_json(st->error));
 }
 
+/* Its injection runs: the guests sit in its cgroup (quota 0 is off). */
+static bool throttle_active(const struct inject_ctx *ic)
+{
+	const struct throttle_state *st = ic->priv;
+
+	return ic->started && st && st->quota_us > 0;
+}
+
 const struct injector_ops inject_throttle_ops = {
 	.name = "throttle",
 	.help = "limit the guests' VMM processes to `quota` of CPU time every `period` (cgroup CPU bandwidth)",
@@ -216,4 +224,5 @@ const struct injector_ops inject_throttle_ops = {
 	.start = throttle_start,
 	.stop = throttle_stop,
 	.describe = throttle_describe,
+	.active = throttle_active,
 };

@@ -188,3 +188,10 @@ int kmodctl_finish(int *fd, uint32_t what, struct lockmap_stats *st, bool *have_
 	*fd = -1;
 	return rc;
 }
+
+bool kmodctl_running(int fd, uint32_t what)
+{
+	struct lockmap_stats st;
+
+	return fd >= 0 && kmodctl_stats(fd, &st) == 0 && (st.active & what);
+}

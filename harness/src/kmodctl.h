@@ -22,6 +22,9 @@ int kmodctl_open(char *why, size_t len);
 int kmodctl_ioctl(int fd, unsigned long req, void *arg);
 int kmodctl_stop(int fd, uint32_t what);
 int kmodctl_stats(int fd, struct lockmap_stats *st);
+/* Does what fd started (LOCKMAP_ACT_* bits) still run? A series of a given
+ * count, or a storm of a given duration, ends by itself. */
+bool kmodctl_running(int fd, uint32_t what);
 /* For an injector: open /dev/lockmap and start one injection (req, arg);
  * errors are logged under who ("inject.irqoff"). Returns the fd or -errno. */
 int kmodctl_start(const char *who, unsigned long req, void *arg);

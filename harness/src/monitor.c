@@ -6,7 +6,6 @@
 
 #include "kmodctl.h"
 #include "ksyms.h"
-#include "ksyms.h"
 #include "lockmap.h"
 #include "monitor.h"
 
@@ -19,6 +18,11 @@ struct monitor {
 	int64_t window_start, window_ns;
 	struct lockmap_stats window;	/* stats at the end of the window */
 	bool have_window;
+	/* Samples take the probe's maxima (STATS_TAKE): the window's are
+	 * kept here, from its opening to its close. */
+	bool in_window;
+	bool no_take;			/* the module predates STATS_TAKE */
+	uint64_t win_chain[LOCKMAP_MAX_CPUS], win_lag_ns[LOCKMAP_MAX_CPUS];
 };
 
 /* The kernel's own hard-lockup detector needs the perf NMI watchdog, which
@@ -137,6 +141,43 @@ void monitor_window_open(struct monitor *m)
 	/* Probe figures of the window only; the buddy detector keeps running. */
 	(void)kmodctl_ioctl(m->fd, LOCKMAP_IOC_RESET, NULL);
 	m->window_start = now_ns();
+	memset(m->win_chain, 0, sizeof(m->win_chain));
+	memset(m->win_lag_ns, 0, sizeof(m->win_lag_ns));
+	m->in_window = true;
+}
+
+/* Keep the window's maxima of statistics whose maxima were taken. */
+static void monitor_keep_maxima(struct monitor *m, const struct lockmap_stats *st)
+{
+	for (unsigned i = 0; i < st->nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
+		if (st->cpu[i].probe_max_chain > m->win_chain[i])
+			m->win_chain[i] = st->cpu[i].probe_max_chain;
+		if (st->cpu[i].probe_lag_max_ns > m->win_lag_ns[i])
+			m->win_lag_ns[i] = st->cpu[i].probe_lag_max_ns;
+	}
+}
+
+int monitor_sample(struct monitor *m, struct lockmap_stats *st, bool *maxima)
+{
+	int rc = -ENODEV;
+
+	*maxima = false;
+	if (!m || m->fd < 0 || !(m->active & LOCKMAP_ACT_PROBE))
+		return -ENODEV;
+	if (!m->no_take) {
+		memset(st, 0, sizeof(*st));
+		rc = kmodctl_ioctl(m->fd, LOCKMAP_IOC_STATS_TAKE, st);
+		/* A module loaded before uAPI 3: samples without maxima. */
+		m->no_take = rc == -ENOTTY;
+	}
+	if (m->no_take)
+		return kmodctl_stats(m->fd, st);
+	if (rc == 0) {
+		*maxima = true;
+		if (m->in_window)
+			monitor_keep_maxima(m, st);
+	}
+	return rc;
 }
 
 void monitor_window_close(struct monitor *m, struct probe_summary *ps)
@@ -146,6 +187,13 @@ void monitor_window_close(struct monitor *m, struct probe_summary *ps)
 		return;
 	if (kmodctl_stats(m->fd, &m->window) < 0)
 		return;
+	/* The maxima since the last sample, and those the samples took. */
+	monitor_keep_maxima(m, &m->window);
+	m->in_window = false;
+	for (unsigned i = 0; i < m->window.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
+		m->window.cpu[i].probe_max_chain = m->win_chain[i];
+		m->window.cpu[i].probe_lag_max_ns = m->win_lag_ns[i];
+	}
 	m->have_window = true;
 	m->window_ns = now_ns() - m->window_start;
 	ps->ran = true;

@@ -26,6 +26,11 @@ struct probe_summary {
 int monitor_start(const struct cell *c, struct monitor **out, char *err, size_t len);
 /* The observation window starts: probe figures count from here. */
 void monitor_window_open(struct monitor *m);
+/* The probe's statistics for a per-second sample (sample.h), its maxima
+ * taken (*maxima: they are the interval's; false with a module older than
+ * uAPI 3, whose maxima run from the window's start). -ENODEV when the probe
+ * does not run. The window's figures keep the maxima taken. */
+int monitor_sample(struct monitor *m, struct lockmap_stats *st, bool *maxima);
 /* The window ends: take the probe's figures. */
 void monitor_window_close(struct monitor *m, struct probe_summary *ps);
 /* The probe handlers' cost per apic_timer_fn call on one cpu, in ns. */

@@ -18,7 +18,8 @@ static const char report_css[] =
 	"pre{background:#f4f4f4;padding:6px;overflow-x:auto;font-size:12px}"
 	"svg text{font-size:12px;font-family:sans-serif}svg text.rate{font-size:14px;font-weight:bold}"
 	"svg text.axis{font-weight:bold}.worse{color:#c81e1e;font-weight:bold}"
-	".better{color:#2e7d32}section.cell{border-top:1px solid #ccc;margin-top:14px}";
+	".better{color:#2e7d32}section.cell{border-top:1px solid #ccc;margin-top:14px}"
+	".side{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}";
 
 /* Lines of text (a profile, a CSV file) for a <pre>: each line escaped. */
 static void report_html_text_block(FILE *f, const char *s)
@@ -156,9 +157,12 @@ static void report_thresholds(FILE *f, const struct report_run *rr)
 		len = fread(text, 1, (1 << 20) - 1, in);
 	fclose(in);
 	if (len) {
-		fputs("<h2 id=\"thresholds\">Thresholds of the search</h2>\n<pre>", f);
+		fputs("<h2 id=\"thresholds\">Thresholds of the search</h2>\n"
+		      "<div class=\"side\"><pre>", f);
 		report_html_text_block(f, text);
 		fputs("</pre>\n", f);
+		report_svg_boundary(f, rr);
+		fputs("</div>\n", f);
 	}
 	free(text);
 }

@@ -16,9 +16,14 @@ const char *report_outcome_colour(enum outcome o);
 void report_svg_legend(FILE *f);
 /* One heatmap per combination of the axes other than x and y (report.h). */
 void report_svg_heatmaps(FILE *f, const struct report_run *rr);
-/* The timeline of grid cell i: the guests' tick rate per report (from their
- * logs), the observation window shaded, events as marks; sample records when
- * the journal has them. */
+/* The timeline of grid cell i (report_timeline.c): from its sample records,
+ * the guests' tick rate, apic_timer_fn calls per second and the longest
+ * chain, each injector's span; events as marks with their kind. A run from
+ * before sample records: the guests' rates from their logs and the
+ * observation window. */
 void report_svg_timeline(FILE *f, const struct report_run *rr, size_t i);
+/* With a [search]: the threshold against the other axes, a line per facet
+ * (report_boundary.c). Nothing without one. */
+void report_svg_boundary(FILE *f, const struct report_run *rr);
 
 #endif

@@ -74,3 +74,11 @@ check_or_show() {
     tail -n 40 "$3/lab-console.log" | sed 's/^/#   /'
   fi
 }
+# hist_pixels HIST R G B [TOLERANCE]: how many pixels of a colour (each channel
+# within TOLERANCE, default 0: antialiased lines need some) a `ppmhist
+# -noheader` listing HIST ("r g b lum count" a line) counts.
+hist_pixels() {
+  awk -v r="$2" -v g="$3" -v b="$4" -v t="${5:-0}" '
+    function d(x, y) { return x > y ? x - y : y - x }
+    d($1, r) <= t && d($2, g) <= t && d($3, b) <= t { n += $5 } END { print n + 0 }' "$1"
+}

@@ -190,6 +190,10 @@ static void window_base_before_open(void **state)
 	assert_int_equal(guest_metrics_loss_bp(&m), 0);
 	assert_int_equal(guest_metrics_late(&m), 0);
 	assert_string_equal(m.error, "");
+	/* The latest report, window or not: the cell's samples go on after it. */
+	assert_true(m.have_latest);
+	assert_int_equal(m.latest.seq, 6);
+	assert_int_equal(m.latest.expected, 6000);
 }
 
 /* No report before open: the first one inside the window is the base. */
