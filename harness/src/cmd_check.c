@@ -21,6 +21,7 @@
 #include "labimage.h"
 #include "launch.h"
 #include "lockmap.h"
+#include "pstore.h"
 #include "runfiles.h"
 #include "runlock.h"
 #include "spawn.h"
@@ -329,6 +330,12 @@ static enum check_state check_runfiles(char *msg, size_t len, char *fix, size_t 
 	return CHECK_MISSING;
 }
 
+/* A host that dies leaves its cut cell's outcome in pstore (resume_crash.h). */
+static enum check_state check_pstore(char *msg, size_t len, char *fix, size_t flen)
+{
+	return pstore_usable(msg, len, fix, flen) ? CHECK_OK : CHECK_NOTE;
+}
+
 static const struct check checks[] = {
 	{ "root", check_root, true },
 	{ "qemu", check_qemu, true },
@@ -340,6 +347,7 @@ static const struct check checks[] = {
 	{ "kmsg", check_kmsg, true },
 	{ "stress-ng", check_stress, false },
 	{ "watchdog", check_watchdog, false },
+	{ "pstore", check_pstore, false },
 	{ "kmod", check_kmod, false },
 	{ "probe", check_probe, false },
 	{ "lab", check_lab, false },
