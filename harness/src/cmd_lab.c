@@ -41,6 +41,12 @@ static void lab_usage(FILE *f)
 		"                         make host_hang (default: [run] hang_timeout, 30)\n"
 		"      --cpus N           lab host vCPUs (default 2)\n"
 		"      --memory MB        lab host memory (default 2048)\n"
+		"      --pstore           the lab host keeps its RAM across its boots (a file\n"
+		"                         in /dev/shm) with ramoops in it, as a real host\n"
+		"                         with pstore: a cell it dies in is decided by the\n"
+		"                         resumed run inside from the pstore record (README\n"
+		"                         \"Resume after a host crash\"); from the console\n"
+		"                         only when it dies in that cell again\n"
 		"      --wait             wait while another lockmap holds this host (default:\n"
 		"                         exit 3 at once, naming it)\n"
 		"  -q, --quiet            only the cell lines and the summary\n"
@@ -63,7 +69,8 @@ static int lab_parse_pos(const char *s)
 
 int cmd_lab(int argc, char **argv)
 {
-	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM, OPT_WAIT };
+	enum { OPT_ACCEL = 256, OPT_APPEND, OPT_TCG_THREAD, OPT_BOOT, OPT_HANG, OPT_CPUS, OPT_MEM, OPT_WAIT,
+	       OPT_PSTORE };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "results", required_argument, NULL, 'o' },
@@ -76,6 +83,7 @@ int cmd_lab(int argc, char **argv)
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "memory", required_argument, NULL, OPT_MEM },
 		{ "wait", no_argument, NULL, OPT_WAIT },
+		{ "pstore", no_argument, NULL, OPT_PSTORE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -104,6 +112,7 @@ int cmd_lab(int argc, char **argv)
 			break;
 		case OPT_APPEND: lo.append = optarg; break;
 		case OPT_WAIT: lo.wait = true; break;
+		case OPT_PSTORE: lo.pstore = true; break;
 		case OPT_TCG_THREAD:
 			if (strcmp(optarg, "single") && strcmp(optarg, "multi")) {
 				fprintf(stderr, "lockmap lab: --tcg-thread %s: allowed are single, multi\n",

@@ -296,7 +296,8 @@ static int run_take_host(bool wait, struct runlock **lk, char *restored, size_t 
 static void run_resume_crashed(struct run *run)
 {
 	char boot[37];
-	struct resume_env env = { .pstore_dir = PSTORE_DIR, .journal = true, .boot_id = boot };
+	struct resume_env env = { .pstore_dir = PSTORE_DIR, .archive_dir = PSTORE_ARCHIVE_DIR,
+				  .journal = true, .boot_id = boot };
 	int rc;
 
 	crash_boot_id(boot);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What survived a dead boot, classified (crashlog.h). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,27 @@ int crash_from_pstore(struct crash_evidence *ce, const char *pstore_dir,
 		crash_from_text(ce, src, r[i].text, w->since_mono);
 	}
 	pstore_free(r, n);
+	return 0;
+}
+
+int crash_from_archive(struct crash_evidence *ce, const char *archive,
+		       const struct crash_window *w, const char *copy_dir)
+{
+	DIR *d = opendir(archive);
+	struct dirent *e;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char *sub;
+
+		if (e->d_name[0] == '.')
+			continue;
+		sub = xasprintf("%s/%s", archive, e->d_name);
+		(void)crash_from_pstore(ce, sub, w, copy_dir);
+		free(sub);
+	}
+	closedir(d);
 	return 0;
 }
 

@@ -44,6 +44,10 @@ void crash_evidence_free(struct crash_evidence *ce);
  * pstore_dir). */
 int crash_from_pstore(struct crash_evidence *ce, const char *pstore_dir,
 		      const struct crash_window *w, const char *copy_dir);
+/* The same for each directory of archive (PSTORE_ARCHIVE_DIR: systemd-pstore
+ * moved the records there). Returns 0 or -errno (-ENOENT: no archive). */
+int crash_from_archive(struct crash_evidence *ce, const char *archive,
+		       const struct crash_window *w, const char *copy_dir);
 /* The kernel log journald kept of w's boot since w->since (journalctl -k -b),
  * classified, copied to copy_dir/journal-boot-ID.log. Returns 0 when it ran
  * (ce->journal says what it found), -errno when it could not. */

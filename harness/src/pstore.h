@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 #define PSTORE_DIR "/sys/fs/pstore"
+/* systemd-pstore.service (Storage=external, the default) moves the records
+ * out of PSTORE_DIR at boot, into a directory per dump under this one. */
+#define PSTORE_ARCHIVE_DIR "/var/lib/systemd/pstore"
 
 struct pstore_record {
 	char name[256];		/* file name: dmesg-ramoops-0, dmesg-efi-167..., ... */

@@ -99,6 +99,9 @@ static int resume_decide(struct run *run, size_t idx, const struct resume_cut *c
 
 	crash_evidence_init(&ce);
 	prc = crash_from_pstore(&ce, env->pstore_dir, &w, dir);
+	if (env->archive_dir && crash_from_archive(&ce, env->archive_dir, &w, dir) == 0 &&
+	    prc == -ENOENT)
+		prc = 0;
 	if (env->journal)
 		jrc = crash_from_journal(&ce, &w, dir);
 	res.outcome = crash_decide(&ce);

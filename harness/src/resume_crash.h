@@ -15,6 +15,9 @@ struct run;
 
 struct resume_env {
 	const char *pstore_dir;	/* PSTORE_DIR; tests give their own */
+	const char *archive_dir;	/* where systemd-pstore moves records to
+				 * (PSTORE_ARCHIVE_DIR, a directory per record
+				 * set); NULL: none */
 	bool journal;		/* ask journald (journalctl -k -b ID) too */
 	const char *boot_id;	/* this boot's (crash_boot_id) */
 };

@@ -152,19 +152,13 @@ static int find_records(json_t *rec, void *arg)
 	return 0;
 }
 
-/* Copy data case name into a pstore directory of our own, its records
- * dated age seconds after (or before, < 0) now. */
-static char *pstore_copy(const char *name, long age)
+/* Date the records of dir age seconds after (or before, < 0) now. */
+static void touch_records(const char *dst, long age)
 {
-	char src[512], *dst = xasprintf("%s/pstore-%s", base, name), *cmd;
 	struct timespec ts[2];
 	struct pstore_record *r;
 	size_t n;
 
-	data_dir(src, sizeof(src), name);
-	cmd = xasprintf("cp -r '%s' '%s'", src, dst);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 	assert_int_equal(pstore_read_dir(dst, &r, &n), 0);
 	clock_gettime(CLOCK_REALTIME, &ts[0]);
 	ts[0].tv_sec += age;
@@ -176,6 +170,19 @@ static char *pstore_copy(const char *name, long age)
 		free(p);
 	}
 	pstore_free(r, n);
+}
+
+/* Copy data case name into a pstore directory of our own, its records
+ * dated age seconds after (or before, < 0) now. */
+static char *pstore_copy(const char *name, long age)
+{
+	char src[512], *dst = xasprintf("%s/pstore-%s", base, name), *cmd;
+
+	data_dir(src, sizeof(src), name);
+	cmd = xasprintf("cp -r '%s' '%s'", src, dst);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	touch_records(dst, age);
 	return dst;
 }
 
@@ -183,8 +190,9 @@ static char *pstore_copy(const char *name, long age)
  * resumed in BOOT_NOW with the pstore of data case name (records age s
  * after its start). Returns what the journal says of cell 0; *done and
  * *outcome as the run now has them. */
-static struct outcome_seen resume_case(const char *name, long age, const char *then,
-				       double uptime, bool *done, enum outcome *outcome)
+static struct outcome_seen resume_case_in(const char *name, const char *archive, long age,
+					  const char *then, double uptime, bool *done,
+					  enum outcome *outcome)
 {
 	struct profile *p;
 	struct grid g;
@@ -204,6 +212,7 @@ static struct outcome_seen resume_case(const char *name, long age, const char *t
 	assert_int_equal(journal_append(run.journal, start, true), 0);
 	pdir = name ? pstore_copy(name, age) : xasprintf("%s/no-pstore", base);
 	env.pstore_dir = pdir;
+	env.archive_dir = archive;
 	(void)resume_crash_cells(&run, &env);
 	*done = run.done[0];
 	*outcome = run.res[0].outcome;
@@ -215,6 +224,12 @@ static struct outcome_seen resume_case(const char *name, long age, const char *t
 	grid_free(&g);
 	profile_free(p);
 	return seen;
+}
+
+static struct outcome_seen resume_case(const char *name, long age, const char *then,
+				       double uptime, bool *done, enum outcome *outcome)
+{
+	return resume_case_in(name, NULL, age, then, uptime, done, outcome);
 }
 
 static void seen_free(struct outcome_seen *s)
@@ -311,6 +326,25 @@ static void test_resume_host_hang(void **state)
 	seen_free(&s);
 }
 
+/* systemd-pstore moved the records out of /sys/fs/pstore at boot. */
+static void test_resume_systemd_archive(void **state)
+{
+	bool done;
+	enum outcome o;
+	char *archive = pstore_copy("systemd-archive", 0), *sub;
+	struct outcome_seen s;
+
+	(void)state;
+	sub = xasprintf("%s/173280112601001", archive);
+	touch_records(sub, 5);
+	free(sub);
+	s = resume_case_in("empty", archive, 5, BOOT_THEN, 400.0, &done, &o);
+	free(archive);
+	assert_true(done);
+	assert_int_equal(o, OUT_SOFTLOCKUP);
+	seen_free(&s);
+}
+
 static void assert_rerun(struct outcome_seen *s, bool done, const char *why)
 {
 	assert_false(done);
@@ -357,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume_panic_efi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_host_hang, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_rerun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_systemd_archive, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
