@@ -49,7 +49,7 @@ check "  the evidence names the ramoops record" \
   "printf '%s' '$end' | grep -q '\"file\":\"dmesg-ramoops-[0-9]*\"'"
 check "  and quotes the buddy detector's line from it" \
   "printf '%s' '$end' | grep -q 'buddy: Watchdog detected hard LOCKUP on cpu 1'"
-id=$(col "$csv" 2 cell)
+id=$(col "$csv" 2 cell_id)
 check "  a copy of the record is in cells/$id/" "ls '$run/cells/$id'/pstore-dmesg-ramoops-* >/dev/null 2>&1"
 check "  its boot id differs from the resumed run's" \
   "printf '%s' '$end' | grep -q '\"boot_id_now\"'"
