@@ -18,13 +18,6 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 lab_ready "lab pstore"
 
-# col CSV ROW NAME: a column of cells.csv by its header name (row 1 = first cell).
-col() {
-  awk -F, -v r="$2" -v name="$3" '
-    NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
-    NR == r + 1 { print $c }' "$1"
-}
-
 # Single-threaded TCG, as the other lab tests (harness/lab/README.md "Stalls").
 "$lm" lab --pstore --tcg-thread single -q -o "$tmp/r" \
   tests/data/profiles/e2e/lab-pstore.profile >"$tmp/out" 2>&1
@@ -43,17 +36,17 @@ end=$(grep '"type":"cell_end"' "$j" | grep '"index":1,' | tail -1)
 printf '%s\n' "$end" | cut -c1-600 | sed 's/^/# cell_end: /'
 check "the cut cell was decided on resume (source resume)" \
   "printf '%s' '$end' | grep -q '\"source\":\"resume\"'"
-o2=$(col "$csv" 2 outcome)
+o2=$(csv_col "$csv" 2 outcome)
 check "  as hardlockup (got $o2)" "[ '$o2' = hardlockup ]"
 check "  the evidence names the ramoops record" \
   "printf '%s' '$end' | grep -q '\"file\":\"dmesg-ramoops-[0-9]*\"'"
 check "  and quotes the buddy detector's line from it" \
   "printf '%s' '$end' | grep -q 'buddy: Watchdog detected hard LOCKUP on cpu 1'"
-id=$(col "$csv" 2 cell_id)
+id=$(csv_col "$csv" 2 cell_id)
 check "  a copy of the record is in cells/$id/" "ls '$run/cells/$id'/pstore-dmesg-ramoops-* >/dev/null 2>&1"
 check "  its boot id differs from the resumed run's" \
   "printf '%s' '$end' | grep -q '\"boot_id_now\"'"
-o3=$(col "$csv" 3 outcome)
+o3=$(csv_col "$csv" 3 outcome)
 check "the last cell ran after the reboot (got $o3)" "[ -n '$o3' ] && [ '$o3' != error ]"
 check "the lab's RAM file is gone" "! ls /dev/shm/lockmap-lab-*e2e-lab-pstore*.ram >/dev/null 2>&1"
 check "no lab QEMU of this test left behind" "! pgrep -f 'lockmap-lab .*$tmp/' >/dev/null"
