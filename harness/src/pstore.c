@@ -214,12 +214,13 @@ int pstore_usable(char *msg, size_t len, char *fix, size_t flen)
 	    !strcmp(backend, "(null)"))
 		backend[0] = '\0';
 	if (backend[0] && mounted) {
-		snprintf(msg, len, "backend %s%s%s%s%s, mounted at %s, %zu dmesg record(s) there; "
-			 "a crashed host's cut cell is decided from them on resume", backend,
-			 ramoops ? " (ramoops at " : "", ramoops ? addr : "",
-			 ramoops ? ", size " : "", ramoops ? size : "", PSTORE_DIR, pstore_count());
+		char where[160] = "";
+
 		if (ramoops)
-			snprintf(msg + strlen(msg), len - strlen(msg), ")");
+			snprintf(where, sizeof(where), " (ramoops at %s, size %s)", addr, size);
+		snprintf(msg, len, "backend %s%s, mounted at %s, %zu dmesg record(s) there; a crashed "
+			 "host's cut cell is decided from them on resume", backend, where, PSTORE_DIR,
+			 pstore_count());
 		return 1;
 	}
 	if (backend[0]) {
