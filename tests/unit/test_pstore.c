@@ -304,6 +304,13 @@ static void test_resume_panic_efi(void **state)
 	assert_int_equal(json_array_size(json_object_get(json_object_get(s.end, "evidence"),
 							 "records")), 2);
 	seen_free(&s);
+	/* A record captured from Debian's 6.1 after echo c > /proc/sysrq-trigger. */
+	s = resume_case("ramoops-sysrq-6.1", 5, BOOT_THEN, 1.0, &done, &o);
+	assert_true(done);
+	assert_int_equal(o, OUT_PANIC);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(json_object_get(
+		json_object_get(s.end, "evidence"), "events"), 0), "line")), "sysrq triggered crash"));
+	seen_free(&s);
 }
 
 /* A dump after an RCU stall, or one the kernel could not decompress: the host
