@@ -296,8 +296,13 @@ static int run_take_host(bool wait, struct runlock **lk, char *restored, size_t 
 static void run_resume_crashed(struct run *run)
 {
 	char boot[37];
-	struct resume_env env = { .pstore_dir = PSTORE_DIR, .archive_dir = PSTORE_ARCHIVE_DIR,
-				  .journal = true, .boot_id = boot };
+	const char *dir = getenv("LOCKMAP_PSTORE_DIR");
+	/* A pstore mounted elsewhere (and tests) name it; its archive then too. */
+	struct resume_env env = {
+		.pstore_dir = dir ? dir : PSTORE_DIR,
+		.archive_dir = dir ? getenv("LOCKMAP_PSTORE_ARCHIVE") : PSTORE_ARCHIVE_DIR,
+		.journal = true, .boot_id = boot,
+	};
 	int rc;
 
 	crash_boot_id(boot);
