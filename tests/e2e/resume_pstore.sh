@@ -58,15 +58,19 @@ cut() {
     "$tmp/journal.done" >"$run/journal.jsonl"
 }
 other=00000000-1111-2222-3333-444444444444
+# resume PSTORE NAME: resume the run with PSTORE as /sys/fs/pstore; rc, and
+# its output shown under NAME.
+resume() {
+  LOCKMAP_PSTORE_DIR="$1" "$lm" run -q --run-dir "$run" "$tmp/p.profile" >"$tmp/$2.out" 2>&1
+  rc=$?
+  sed "s/^/# $2: /" "$tmp/$2.out"
+}
 
 # --- a ramoops record of the crash --------------------------------------------
 cut "$other"
 cp -r tests/data/pstore/ramoops-hardlockup "$tmp/pstore"
 touch "$tmp/pstore/dmesg-ramoops-0"
-LOCKMAP_PSTORE_DIR="$tmp/pstore" "$lm" run -q --run-dir "$run" "$tmp/p.profile" \
-  >"$tmp/resume1.out" 2>&1
-rc=$?
-sed 's/^/# resume with a record: /' "$tmp/resume1.out"
+resume "$tmp/pstore" "resume with a record"
 end=$(jq -c "select(.type == \"cell_end\" and .index == 1)" "$run/journal.jsonl")
 check "the resume exits 0 (got $rc)" "[ $rc -eq 0 ]"
 check "  the cut cell ended from the record: hardlockup, source resume" \
@@ -82,10 +86,7 @@ check "  cells.csv has it as hardlockup" "grep '$id' '$run/cells.csv' | grep -q 
 # --- nothing survived ------------------------------------------------------------
 cut "$other"
 mkdir "$tmp/nothing"
-LOCKMAP_PSTORE_DIR="$tmp/nothing" "$lm" run -q --run-dir "$run" "$tmp/p.profile" \
-  >"$tmp/resume2.out" 2>&1
-rc=$?
-sed 's/^/# resume with nothing: /' "$tmp/resume2.out"
+resume "$tmp/nothing" "resume with nothing"
 why=$(jq -r 'select(.type == "cell_rerun") | .why' "$run/journal.jsonl")
 check "with no evidence the resume exits 0 (got $rc)" "[ $rc -eq 0 ]"
 check "  a cell_rerun record says why ($why)" "printf '%s' '$why' | grep -q 'left no evidence'"
@@ -94,9 +95,7 @@ check "  and the cell ran again" \
 
 # --- cut in this boot: lockmap was stopped, the host did not die ----------------
 cut "$(cat /proc/sys/kernel/random/boot_id)"
-LOCKMAP_PSTORE_DIR="$tmp/pstore" "$lm" run -q --run-dir "$run" "$tmp/p.profile" \
-  >"$tmp/resume3.out" 2>&1
-rc=$?
+resume "$tmp/pstore" "cut in this boot"
 why=$(jq -r 'select(.type == "cell_rerun") | .why' "$run/journal.jsonl")
 check "cut in this boot: exit 0 (got $rc), run again though pstore has a record ($why)" \
   "[ $rc -eq 0 ] && printf '%s' '$why' | grep -q 'did not reboot' && [ \$(jq -r 'select(.type == \"cell_end\" and .index == 1) | .source' '$run/journal.jsonl') = cell ]"
