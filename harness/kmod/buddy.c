@@ -9,7 +9,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/kernel.h>
 #include <linux/ratelimit.h>
 #include <linux/smp.h>
 #include <linux/timekeeping.h>
@@ -35,6 +37,9 @@ static struct lm_file *lm_buddy_owner;	/* under lm_lock */
 static u64 lm_buddy_period_ns;
 static u64 lm_buddy_thresh_ns;
 static u64 lm_buddy_mask;
+/* kernel.hardlockup_panic when the detector started: the kernel's own
+ * detector panics on a hard lockup then, and so does this one. */
+static bool lm_buddy_panic;
 
 /* A few backtraces a minute at most: each one floods the console. */
 static DEFINE_RATELIMIT_STATE(lm_buddy_bt_rs, 60 * HZ, 4);
@@ -55,6 +60,26 @@ static void lm_buddy_report(struct lm_buddy_cpu *b, u64 now)
 		lm_stat_add(f->stats[w].buddy_reports, 1);
 	if (__ratelimit(&lm_buddy_bt_rs))
 		lm_nmi_request_backtrace(w);
+	/* As kernel/watchdog_hld.c does with hardlockup_panic = 1: the
+	 * panic's kmsg dump (pstore) keeps the report for the next boot. */
+	if (lm_buddy_panic)
+		panic("Hard LOCKUP");
+}
+
+/* kernel.hardlockup_panic (the variable is not exported to modules: its
+ * sysctl file, read in the ioctl's process context). false when unreadable. */
+static bool lm_buddy_read_hardlockup_panic(void)
+{
+	struct file *f = filp_open("/proc/sys/kernel/hardlockup_panic", O_RDONLY, 0);
+	char buf[8] = "";
+	loff_t pos = 0;
+	ssize_t n;
+
+	if (IS_ERR(f))
+		return false;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	return n > 0 && buf[0] == '1';
 }
 
 static enum hrtimer_restart lm_buddy_fn(struct hrtimer *t)
@@ -182,6 +207,7 @@ int lm_buddy_start(struct lm_file *f, const struct lockmap_buddy *req)
 	lm_buddy_period_ns = (u64)req->period_ms * NSEC_PER_MSEC;
 	lm_buddy_thresh_ns = (u64)req->thresh_ms * NSEC_PER_MSEC;
 	lm_buddy_mask = mask;
+	lm_buddy_panic = lm_buddy_read_hardlockup_panic();
 	now = ktime_get_ns();
 	/* the ring: each cpu watches the next one of the mask */
 	for (cpu = 0; cpu < LOCKMAP_MAX_CPUS; cpu++) {
@@ -217,8 +243,9 @@ int lm_buddy_start(struct lm_file *f, const struct lockmap_buddy *req)
 	WRITE_ONCE(f->buddy, true);
 	atomic_inc(&lm_active_injections);
 	pmask = mask;
-	pr_info("buddy: start cpus %*pbl: heartbeat every %u ms, thresh %u ms (pid %d %s)\n",
+	pr_info("buddy: start cpus %*pbl: heartbeat every %u ms, thresh %u ms%s (pid %d %s)\n",
 		LOCKMAP_MAX_CPUS, &pmask, req->period_ms, req->thresh_ms,
+		lm_buddy_panic ? ", panics (kernel.hardlockup_panic = 1)" : "",
 		task_pid_nr(current), current->comm);
 	return 0;
 

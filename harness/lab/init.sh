@@ -108,6 +108,9 @@ opts=trans=virtio,version=9p2000.L,msize=262144
 mount -t 9p -o "$opts,ro,cache=loose" hostroot /host || die "cannot mount the machine's root (9p hostroot)"
 mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
+# The inner run reads a crashed boot's records there when it resumes (with
+# `lockmap lab --pstore`, ramoops keeps them in RAM across the reboot).
+mount -t pstore pstore /host/sys/fs/pstore 2>/dev/null
 mount -t devtmpfs devtmpfs /host/dev
 mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts devpts /host/dev/pts

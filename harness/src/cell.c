@@ -10,6 +10,7 @@
 
 #include "cell.h"
 #include "classify.h"
+#include "crashlog.h"
 #include "hostknobs.h"
 #include "journal.h"
 #include "kmsg.h"
@@ -311,6 +312,7 @@ static void cell_journal_start(struct cell_run *r)
 {
 	const struct cell *c = r->ctx.cell;
 	json_t *rec = json_object();
+	char boot[37];
 
 	json_object_set_new(rec, "type", json_string("cell_start"));
 	json_object_set_new(rec, "cell", json_string(c->id));
@@ -320,6 +322,11 @@ static void cell_journal_start(struct cell_run *r)
 	json_object_set_new(rec, "params", cell_params_json(c, false));
 	json_object_set_new(rec, "accel", json_string(r->ctx.accel));
 	json_object_set_new(rec, "dir", text_json(r->ctx.dir));
+	/* A resume after the host died tells the boot it died in from this one
+	 * (resume_crash.h), and its log lines of the cell from the uptime. */
+	crash_boot_id(boot);
+	json_object_set_new(rec, "boot_id", boot[0] ? json_string(boot) : json_null());
+	json_object_set_new(rec, "uptime_s", json_real(crash_uptime()));
 	(void)journal_append(r->ctx.journal, rec, true);
 }
 

@@ -18,7 +18,7 @@ int cmd_soak(int argc, char **argv);
  * returns: 1 taken into lo, 0 not a lab option, -1 a wrong argument (said). */
 enum {
 	LAB_OPT_ACCEL = 256, LAB_OPT_APPEND, LAB_OPT_TCG_THREAD, LAB_OPT_BOOT, LAB_OPT_HANG,
-	LAB_OPT_CPUS, LAB_OPT_MEM, LAB_OPT_WAIT,
+	LAB_OPT_CPUS, LAB_OPT_MEM, LAB_OPT_WAIT, LAB_OPT_PSTORE,
 	LAB_OPT__END
 };
 #define LAB_LONG_OPTS \
@@ -29,7 +29,8 @@ enum {
 	{ "hang-timeout", required_argument, NULL, LAB_OPT_HANG }, \
 	{ "cpus", required_argument, NULL, LAB_OPT_CPUS }, \
 	{ "memory", required_argument, NULL, LAB_OPT_MEM }, \
-	{ "wait", no_argument, NULL, LAB_OPT_WAIT }
+	{ "wait", no_argument, NULL, LAB_OPT_WAIT }, \
+	{ "pstore", no_argument, NULL, LAB_OPT_PSTORE }
 struct lab_opts;
 int cmd_lab_opt(int c, const char *arg, const char *opt, const char *verb, struct lab_opts *lo);
 int cmd_bisect(int argc, char **argv);

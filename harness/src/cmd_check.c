@@ -22,6 +22,7 @@
 #include "launch.h"
 #include "launch_libvirt.h"
 #include "lockmap.h"
+#include "pstore.h"
 #include "runfiles.h"
 #include "runlock.h"
 #include "spawn.h"
@@ -355,6 +356,12 @@ static enum check_state check_libvirt(char *msg, size_t len, char *fix, size_t f
 	return CHECK_OK;
 }
 
+/* A host that dies leaves its cut cell's outcome in pstore (resume_crash.h). */
+static enum check_state check_pstore(char *msg, size_t len, char *fix, size_t flen)
+{
+	return pstore_usable(msg, len, fix, flen) ? CHECK_OK : CHECK_NOTE;
+}
+
 static const struct check checks[] = {
 	{ "root", check_root, true },
 	{ "qemu", check_qemu, true },
@@ -366,6 +373,7 @@ static const struct check checks[] = {
 	{ "kmsg", check_kmsg, true },
 	{ "stress-ng", check_stress, false },
 	{ "watchdog", check_watchdog, false },
+	{ "pstore", check_pstore, false },
 	{ "kmod", check_kmod, false },
 	{ "probe", check_probe, false },
 	{ "lab", check_lab, false },

@@ -41,6 +41,12 @@ static void lab_usage(FILE *f)
 		"                         make host_hang (default: [run] hang_timeout, 30)\n"
 		"      --cpus N           lab host vCPUs (default 2)\n"
 		"      --memory MB        lab host memory (default 2048)\n"
+		"      --pstore           the lab host keeps its RAM across its boots (a file\n"
+		"                         in /dev/shm) with ramoops in it, as a real host\n"
+		"                         with pstore: a cell it dies in is decided by the\n"
+		"                         resumed run inside from the pstore record (README\n"
+		"                         \"Resume after a host crash\"); from the console\n"
+		"                         only when it dies in that cell again\n"
 		"      --wait             wait while another lockmap holds this host (default:\n"
 		"                         exit 3 at once, naming it)\n"
 		"  -q, --quiet            only the cell lines and the summary\n"
@@ -78,6 +84,7 @@ int cmd_lab_opt(int c, const char *arg, const char *opt, const char *verb, struc
 		return 1;
 	case LAB_OPT_APPEND: lo->append = arg; return 1;
 	case LAB_OPT_WAIT: lo->wait = true; return 1;
+	case LAB_OPT_PSTORE: lo->pstore = true; return 1;
 	case LAB_OPT_TCG_THREAD:
 		if (strcmp(arg, "single") && strcmp(arg, "multi")) {
 			fprintf(stderr, "lockmap %s: --tcg-thread %s: allowed are single, multi\n", verb,

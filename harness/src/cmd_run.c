@@ -7,6 +7,7 @@
 #include "accel.h"
 #include "cell.h"
 #include "cmd.h"
+#include "crashlog.h"
 #include "grid.h"
 #include "inject.h"
 #include "journal.h"
@@ -17,6 +18,8 @@
 #include "profile.h"
 #include "progress.h"
 #include "report_html.h"
+#include "pstore.h"
+#include "resume_crash.h"
 #include "results.h"
 #include "runlock.h"
 #include "search_plan.h"
@@ -115,9 +118,13 @@ static bool run_mine(const struct run *run, size_t i)
 static void run_journal_start(struct run *run, const char *accel, const char *why,
 			      bool lab_inner)
 {
+	char boot[37];
 	json_t *rec = json_pack("{s:s, s:o, s:I, s:b}", "accel", accel, "accel_reason",
 				text_json(why), "cells", (json_int_t)run->grid->ncells,
 				"lab_inner", lab_inner);
+
+	crash_boot_id(boot);
+	json_object_set_new(rec, "boot_id", boot[0] ? json_string(boot) : json_null());
 
 	if (run->shard && run->shard->count)
 		json_object_set_new(rec, "shard", shard_json(run->shard, run->grid, run->nmine));
@@ -307,6 +314,30 @@ static void run_launcher_leftovers(const struct grid *g, char *restored, size_t 
 			snprintf(restored + off, len - off, "%s%s: ended %d left by killed runs: %s",
 				 off ? "; " : "", lo->name, n, msg);
 	}
+}
+
+/* A resumed run: the cells a dead host cut are decided from what survived it
+ * (pstore, journald), or run again (resume_crash.h). */
+static void run_resume_crashed(struct run *run)
+{
+	char boot[37];
+	const char *dir = getenv("LOCKMAP_PSTORE_DIR");
+	/* A pstore mounted elsewhere (and tests) name it; its archive then too. */
+	struct resume_env env = {
+		.pstore_dir = dir ? dir : PSTORE_DIR,
+		.archive_dir = dir ? getenv("LOCKMAP_PSTORE_ARCHIVE") : PSTORE_ARCHIVE_DIR,
+		.journal = true, .boot_id = boot,
+	};
+	int rc;
+
+	crash_boot_id(boot);
+	rc = resume_crash_cells(run, &env);
+	if (rc < 0)
+		lm_warn("run %s: cannot read its journal for the cells a crash cut: %s; they run again",
+			run->id, strerror(-rc));
+	else if (rc)
+		lm_info("run %s: %d cell(s) cut by a crash of the host decided from what survived it",
+			run->id, rc);
 }
 
 /* A --run-dir that is not this profile's run, or not this shard's, is refused
@@ -509,6 +540,8 @@ int cmd_run(int argc, char **argv)
 	runlock_describe(lk, run.id, p->path);
 	if (restored[0])
 		run_journal_mark(&run, "host_restore", json_pack("{s:o}", "restored", text_json(restored)));
+	if (run_dir)
+		run_resume_crashed(&run);
 	if (run_dir && !lab_inner) {
 		size_t redo = results_redo_lockmap_errors(&run);
 

@@ -216,5 +216,6 @@ json_t *journal_cell_end(const struct cell *c, const struct cell_result *res,
 	json_object_set_new(rec, "console_events", journal_or_null(x->console_events));
 	json_object_set_new(rec, "console_tail", journal_or_null(x->console_tail));
 	json_object_set_new(rec, "hang_cpus", journal_or_null(x->hang_cpus));
+	json_object_set_new(rec, "evidence", journal_or_null(x->evidence));
 	return rec;
 }

@@ -35,13 +35,16 @@ int journal_read(const char *path, int (*cb)(json_t *rec, void *arg), void *arg)
 struct journal_cell_end_info {
 	const char *source;	/* "cell": the lockmap that ran the cell; "lab": the
 				 * outer lockmap, for a lab host that died in the
-				 * cell or could not run it */
+				 * cell or could not run it; "resume": the run that
+				 * resumed after the host died in the cell */
 	json_t *injectors;	/* what each injector was asked and did */
 	json_t *metrics;	/* guests, helper module, launcher */
 	int boot;		/* the lab boot the cell died in; 0: none */
 	json_t *console_events;	/* lab: kernel events its console showed in the cell */
 	json_t *console_tail;	/* lab: the last console lines */
 	json_t *hang_cpus;	/* lab host_hang: sampled vCPU RIPs, by cpu */
+	json_t *evidence;	/* resume: what survived a host that died in the cell
+				 * (resume_crash.h): pstore records, journal, events */
 };
 
 /* The one builder of a cell_end record (the cell's result; read back by

@@ -169,7 +169,13 @@ static int lab_cells(struct lab *L)
 					 tail);
 			progress_clear(&L->pg);
 			lm_warn("lab: %s", why);
-			if (b.cur >= 0) {
+			/* --pstore: as on a real host, the run that resumes inside
+			 * decides the cell from what survived (resume_crash.h); from
+			 * the console only when the host dies in it again. */
+			if (b.cur >= 0 && L->o->pstore && L->left_cell != b.cur) {
+				L->left_cell = b.cur;
+				lab_journal_cell_left(L, &b, why);
+			} else if (b.cur >= 0) {
 				lab_journal_cell_died(L, &b, end == LAB_END_PANIC ? OUT_PANIC : OUT_HOST_HANG,
 						      why);
 			} else if (++idle_deaths > LAB_MAX_IDLE_DEATHS) {
@@ -220,6 +226,10 @@ static int lab_paths(struct lab *L)
 	L->hb_path = xasprintf("%s/lab-heartbeat.log", L->rundir);
 	L->qemu_log = xasprintf("%s/lab-qemu.log", L->rundir);
 	L->inner_log = xasprintf("%s/lab-inner.log", L->rundir);
+	if (L->o->pstore) {
+		L->ram_path = xasprintf("/dev/shm/lockmap-lab-%s.ram", L->run.id);
+		(void)unlink(L->ram_path);
+	}
 	/* QEMU appends to these; lockmap reads from where it stopped. */
 	if (labimage_write_file(L->console_path, "") < 0 || labimage_write_file(L->hb_path, "") < 0)
 		return -EIO;
@@ -248,6 +258,10 @@ static void lab_free(struct lab *L)
 		results_close(&L->run);
 	if (L->qmp_path)
 		(void)unlink(L->qmp_path);
+	/* Two gigabytes of RAM held in /dev/shm until removed. */
+	if (L->ram_path)
+		(void)unlink(L->ram_path);
+	free(L->ram_path);
 	if (L->con_fd > 0)
 		close(L->con_fd);
 	if (L->jr_fd > 0)
@@ -386,7 +400,7 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 	    const struct lab_opts *opts)
 {
 	static const struct lab_opts defaults = { 0 };
-	struct lab L = { .o = opts ? opts : &defaults, .con_fd = -1, .jr_fd = -1 };
+	struct lab L = { .o = opts ? opts : &defaults, .con_fd = -1, .jr_fd = -1, .left_cell = -1 };
 	struct runlock *lk = NULL;
 	char err[1024];
 	int exit_code;

@@ -27,6 +27,8 @@ struct lab_opts {
 	int mem_mb;		/* lab host memory; 0: 2048 */
 	bool wait;		/* wait while another lockmap holds this host */
 	bool dry_run;		/* print the cells, boot nothing */
+	bool pstore;		/* RAM kept across boots, ramoops in it: the inner run
+				 * decides a cell the host died in (lab_qemu.c) */
 };
 
 /* Run every cell of the profile at profile_path in a lab host booted from

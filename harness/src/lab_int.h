@@ -48,6 +48,9 @@ struct lab {
 	char rundir[PATH_MAX];		/* absolute: the same path inside the lab */
 	char *profile_copy;		/* the profile, inside the run directory */
 	char *console_path, *hb_path, *qemu_log, *qmp_path, *inner_log;
+	char *ram_path;			/* --pstore: the lab host's RAM, kept across boots */
+	int left_cell;			/* --pstore: the cell last left to the inner run's
+					 * resume; -1: none */
 	int con_fd, jr_fd;
 	char con_line[LAB_LINE_MAX];
 	size_t con_len;
@@ -107,6 +110,7 @@ void lab_journal_cell_close(struct lab_boot *b);
 void lab_journal_boot(struct lab *L, const struct lab_boot *b, const struct spawn_argv *a);
 void lab_journal_down(struct lab *L, const struct lab_boot *b, enum lab_end end);
 void lab_journal_cell_died(struct lab *L, struct lab_boot *b, enum outcome o, const char *why);
+void lab_journal_cell_left(struct lab *L, struct lab_boot *b, const char *why);
 void lab_journal_error_rest(struct lab *L, const char *why);
 
 /* lab_watch.c: heartbeat, QMP, console silence */

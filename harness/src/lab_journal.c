@@ -195,6 +195,29 @@ void lab_journal_cell_died(struct lab *L, struct lab_boot *b, enum outcome o, co
 	lab_journal_cell_done(L, idx, &res);
 }
 
+/* --pstore: the lab host died in cell cur and the inner run decides it when
+ * it resumes, from the pstore record that boot left (lab_cell_left says so,
+ * with what the console showed). */
+void lab_journal_cell_left(struct lab *L, struct lab_boot *b, const char *why)
+{
+	const struct cell *c = &L->grid.cells[b->cur];
+	json_t *rec = json_object();
+
+	classifier_flush(b->cl);
+	json_object_set_new(rec, "type", json_string("lab_cell_left"));
+	json_object_set_new(rec, "cell", json_string(c->id));
+	json_object_set_new(rec, "index", json_integer((json_int_t)c->index));
+	json_object_set_new(rec, "rep", json_integer(c->rep));
+	json_object_set_new(rec, "boot", json_integer(b->n));
+	json_object_set_new(rec, "why", text_json(why));
+	json_object_set_new(rec, "console_outcome", json_string(outcome_name(b->cur_worst)));
+	json_object_set_new(rec, "console_events", json_incref(b->cur_events));
+	(void)journal_append(L->run.journal, rec, true);
+	lm_info("lab: cell %s r%d is left to the run that resumes in the next boot: it decides it from the pstore record (--pstore)",
+		c->id, c->rep);
+	lab_journal_cell_close(b);
+}
+
 /* Every cell the run still wants (results_wanted: without a [search], every
  * cell without a result) becomes an error with why (the lab host could not
  * run them). */

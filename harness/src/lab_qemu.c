@@ -42,12 +42,44 @@ const char *lab_qemu_accel(const char *req, char *why, size_t len)
 	return "tcg";
 }
 
+/* --pstore: the lab host's RAM is a file that outlives each QEMU, so what
+ * ramoops wrote in one boot is there in the next, as in a real host's warm
+ * reset. In /dev/shm: RAM either way, never written out to a disk. */
+static void lab_qemu_ram_argv(struct lab *L, struct spawn_argv *a)
+{
+	char *ram = spawn_opt_escape(L->ram_path);
+
+	spawn_argv_add(a, "-object");
+	spawn_argv_add(a, "memory-backend-file,id=labram,size=%dM,mem-path=%s,share=on",
+		       L->mem_mb, ram);
+	spawn_argv_add(a, "-machine");
+	spawn_argv_add(a, "memory-backend=labram");
+	free(ram);
+}
+
+/* --pstore: ramoops in 1 MiB reserved (memmap=) in the middle of the lab
+ * host's RAM, away from where QEMU loads the kernel and initramfs and the
+ * firmware its tables (KASLR avoids memmap regions); 128 KiB records, so
+ * eight dumps before the oldest is overwritten. "" without --pstore. */
+static void lab_qemu_ramoops(const struct lab *L, char *buf, size_t len)
+{
+	unsigned long long addr = (unsigned long long)L->mem_mb / 2 << 20;
+
+	buf[0] = '\0';
+	if (L->o->pstore)
+		snprintf(buf, len, "memmap=1M$0x%llx ramoops.mem_address=0x%llx ramoops.mem_size=0x100000 ramoops.record_size=0x20000",
+			 addr, addr);
+}
+
 /* The lab host's QEMU command line. */
 static void lab_qemu_argv(struct lab *L, struct spawn_argv *a)
 {
 	bool kvm = !strcmp(L->accel, "kvm");
 	char *con = spawn_opt_escape(L->console_path), *hb = spawn_opt_escape(L->hb_path);
 	char *run = spawn_opt_escape(L->rundir), *qmp = spawn_opt_escape(L->qmp_path);
+	char ramoops[160];
+
+	lab_qemu_ramoops(L, ramoops, sizeof(ramoops));
 
 	spawn_argv_add(a, QEMU_BIN);
 	spawn_argv_add(a, "-name");
@@ -70,18 +102,22 @@ static void lab_qemu_argv(struct lab *L, struct spawn_argv *a)
 	spawn_argv_add(a, "none");
 	spawn_argv_add(a, "-no-reboot");
 	/* Keep a panicked host as it is (its console is complete) until
-	 * lockmap has read everything and quits QEMU. */
+	 * lockmap has read everything and quits QEMU. Not with pstore: the
+	 * kernel calls the panic notifiers (pvpanic) before its kmsg dump, and
+	 * a paused host never writes its record. */
 	spawn_argv_add(a, "-action");
-	spawn_argv_add(a, "panic=pause");
+	spawn_argv_add(a, "%s", L->o->pstore ? "panic=none" : "panic=pause");
+	if (L->o->pstore)
+		lab_qemu_ram_argv(L, a);
 	spawn_argv_add(a, "-kernel");
 	spawn_argv_add(a, "%s", L->li.kernel);
 	spawn_argv_add(a, "-initrd");
 	spawn_argv_add(a, "%s", L->li.initramfs);
 	/* loglevel=7: nmi_slow and the KVM timer clamp are KERN_INFO. */
 	spawn_argv_add(a, "-append");
-	spawn_argv_add(a, "console=ttyS0,115200 panic=-1 loglevel=7 nmi_watchdog=1 lockmap.run=%s lockmap.profile=%s%s%s",
-		 L->rundir, L->profile_copy, L->o->append ? " " : "",
-		 L->o->append ? L->o->append : "");
+	spawn_argv_add(a, "console=ttyS0,115200 panic=-1 loglevel=7 nmi_watchdog=1 lockmap.run=%s lockmap.profile=%s%s%s%s%s",
+		 L->rundir, L->profile_copy, L->o->pstore ? " " : "", L->o->pstore ? ramoops : "",
+		 L->o->append ? " " : "", L->o->append ? L->o->append : "");
 	spawn_argv_add(a, "-chardev");
 	spawn_argv_add(a, "file,id=con,path=%s,append=on", con);
 	spawn_argv_add(a, "-serial");

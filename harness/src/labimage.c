@@ -43,6 +43,8 @@ struct lab_files {
 static const char *const lab_modules[] = {
 	"virtio_pci", "9pnet_virtio", "9p", "virtio_console",
 	"pvpanic_mmio", "pvpanic_pci", "kvm_amd", "kvm_intel",
+	/* `lab --pstore`: its ramoops.* arguments come from the command line */
+	"ramoops",
 };
 
 int labimage_kernel_version(const char *image, char *ver, size_t len, char *why, size_t wlen)

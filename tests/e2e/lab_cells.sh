@@ -16,13 +16,6 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 lab_ready "lab cells"
 
-# col CSV ROW NAME: a column of cells.csv by its header name (row 1 = first cell).
-col() {
-  awk -F, -v r="$2" -v name="$3" '
-    NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
-    NR == r + 1 { print $c }' "$1"
-}
-
 # lab PROFILE DIR: run it once and show what it printed. No rerun: a lab
 # host that stops answering by itself is a failure here, not noise
 # (harness/lab/README.md has the stall counts behind the lab's QEMU options).
@@ -37,27 +30,27 @@ lab tests/data/profiles/e2e/lab-cells.profile "$tmp/r1"
 rc=$?
 csv="$tmp/r1/latest/cells.csv"
 check "lab run of 2 irq-off cells exits 0 (got $rc)" "[ $rc -eq 0 ]"
-o1=$(col "$csv" 1 outcome)
-o2=$(col "$csv" 2 outcome)
+o1=$(csv_col "$csv" 1 outcome)
+o2=$(csv_col "$csv" 2 outcome)
 # Measured here: under TCG the lab host itself prints "hrtimer: interrupt took
 # N ns" now and then with a nested guest ticking, which makes the cell
 # degraded; what must hold is that nothing injected reports no lockup.
-h=$(col "$csv" 1 hardlockup)
-s=$(col "$csv" 1 softlockup)
-r=$(col "$csv" 1 rcu_stall)
+h=$(csv_col "$csv" 1 hardlockup)
+s=$(csv_col "$csv" 1 softlockup)
+r=$(csv_col "$csv" 1 rcu_stall)
 l1=$(( ${h:-0} + ${s:-0} + ${r:-0} ))
 check "the cell with nothing injected reports no lockup (outcome $o1, $l1 lockup events)" \
   "[ $l1 -eq 0 ] && [ '$o1' != error ]"
 check "the 12 s irq-off cell is hardlockup (got $o2)" "[ '$o2' = hardlockup ]"
 check "  the hard lockup came from the buddy detector, for cpu 1" \
   "grep '\"kind\":\"hardlockup\"' '$tmp/r1/latest/journal.jsonl' | grep -q 'buddy: Watchdog detected hard LOCKUP on cpu 1'"
-s2=$(col "$csv" 2 softlockup)
+s2=$(csv_col "$csv" 2 softlockup)
 # The section starts after a lead-in on a busy cpu ([inject.irqoff] lead_in =
 # auto): the kernel's own soft-lockup detector must see it (8 s at thresh 4).
 check "  and the kernel's own soft-lockup report came, for cpu 1 ($s2)" \
   "[ -n '$s2' ] && [ '$s2' -ge 1 ] && grep '\"kind\":\"softlockup\"' '$tmp/r1/latest/journal.jsonl' | grep -q 'CPU#1'"
-chain=$(col "$csv" 2 probe_max_chain)
-lag=$(col "$csv" 2 probe_max_lag_us)
+chain=$(csv_col "$csv" 2 probe_max_chain)
+lag=$(csv_col "$csv" 2 probe_max_lag_us)
 check "  the probe saw a catch-up chain of 2 or more (chain $chain, lag $lag us)" \
   "[ -n '$chain' ] && [ '$chain' -ge 2 ] && [ '$lag' -ge 10000000 ]"
 check "  the module measured one 12 s section" \
@@ -66,7 +59,7 @@ check "  the module measured one 12 s section" \
 lab tests/data/profiles/e2e/lab-nmi.profile "$tmp/r2"
 rc=$?
 csv="$tmp/r2/latest/cells.csv"
-nmi=$(col "$csv" 1 nmi_slow)
+nmi=$(csv_col "$csv" 1 nmi_slow)
 check "lab run of an NMI storm exits 0 (got $rc)" "[ $rc -eq 0 ]"
 check "  the storm with a 3 ms residency gave nmi_slow events ($nmi)" "[ -n '$nmi' ] && [ '$nmi' -ge 1 ]"
 check "  the event names the module's handler" \

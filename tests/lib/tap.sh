@@ -14,6 +14,13 @@ lockmap_cgroups_left() {
   done
   return 1
 }
+# csv_col CSV ROW NAME: a column of cells.csv by its header name (row 1 = the
+# first cell).
+csv_col() {
+  awk -F, -v r="$2" -v name="$3" '
+    NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
+    NR == r + 1 { print $c }' "$1"
+}
 # The outcome column of row 2 of a cells.csv (its place depends on the axes).
 outcome_of() {
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "outcome") c = i } NR == 2 { print $c }' "$1" 2>/dev/null

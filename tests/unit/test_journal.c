@@ -173,7 +173,7 @@ static void test_outcome_order(void **state)
 static const char *const cell_end_keys[] = {
 	"type", "cell", "index", "rep", "outcome", "error", "error_cause", "interrupted", "signal",
 	"seconds", "events", "injectors", "summary", "metrics", "source", "boot",
-	"console_events", "console_tail", "hang_cpus",
+	"console_events", "console_tail", "hang_cpus", "evidence",
 };
 
 /* A cell the lockmap that ran it ends (cell.c). */
@@ -244,6 +244,18 @@ static void test_cell_end_same_keys(void **state)
 		assert_same_keys(a, e);
 		json_decref(e);
 	}
+	/* and a cell a dead host cut, decided on resume (resume_crash.c) */
+	{
+		struct cell_result r = { .outcome = OUT_HARDLOCKUP };
+		const struct journal_cell_end_info x = {
+			.source = "resume", .evidence = json_pack("{s:[]}", "records"),
+		};
+		json_t *e = journal_cell_end(&c, &r, &x);
+
+		assert_same_keys(a, e);
+		assert_true(json_is_object(json_object_get(e, "evidence")));
+		json_decref(e);
+	}
 	assert_string_equal(json_string_value(json_object_get(a, "type")), "cell_end");
 	assert_string_equal(json_string_value(json_object_get(b, "cell")), c.id);
 	assert_int_equal(json_integer_value(json_object_get(b, "index")), 3);
@@ -253,6 +265,7 @@ static void test_cell_end_same_keys(void **state)
 	assert_true(json_is_null(json_object_get(a, "boot")));
 	assert_true(json_is_null(json_object_get(a, "console_tail")));
 	assert_true(json_is_null(json_object_get(a, "hang_cpus")));
+	assert_true(json_is_null(json_object_get(a, "evidence")));
 	assert_true(json_is_object(json_object_get(a, "metrics")));
 	assert_true(json_is_null(json_object_get(b, "injectors")));
 	assert_true(json_is_null(json_object_get(b, "metrics")));
