@@ -14,8 +14,7 @@ if [ ! -x $lm ]; then
   skip "lockmap bisect exit codes" "build/lockmap missing: run make"
   exit 0
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export LOCKMAP_STATE_DIR="$tmp/state"
 
 # The slow test's profile: nothing boots here.
@@ -36,10 +35,7 @@ rc=$?
 check "an unknown fail_on metric: exit 128 (got $rc), file:line and the metrics allowed" \
   "[ $rc = 128 ] && grep -q 'bad.profile:$line: \[expect\] fail_on:.*unknown metric .probe.max_chains.; allowed: probe.max_chain' '$tmp/u3.out'"
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "a corrupt kernel image is 125" "needs root (the lab's checks)"
-  exit 0
-fi
+needs_root "a corrupt kernel image is 125" "the lab's checks"
 # a corrupt image: skip, with the reason
 mkdir -p "$tmp/k"
 head -c 200000 /dev/urandom >"$tmp/k/bzImage"

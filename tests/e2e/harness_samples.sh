@@ -15,8 +15,7 @@ yamlq=${YAMLQ:-build/tests/yamlq}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 sb=harness/slurm/lockmap-array.sbatch
 job=harness/k8s/lockmap-job.yaml
 merge=harness/k8s/lockmap-merge-job.yaml

@@ -8,8 +8,7 @@ lm=$PWD/build/lockmap
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
 if ! command -v stress-ng >/dev/null 2>&1; then
   skip "lockmap inject and its logs" "stress-ng is not installed (apt-get install stress-ng)"

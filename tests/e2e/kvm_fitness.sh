@@ -11,8 +11,7 @@ lm=$PWD/build/lockmap
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
 if [ ! -c /dev/kvm ]; then
   skip "KVM fitness on this machine's /dev/kvm" "no /dev/kvm here"

@@ -12,8 +12,7 @@ lm=build/lockmap
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
 # journal_has RUN TYPE PATTERN: a record of TYPE in RUN's journal matches PATTERN.
 journal_has() {

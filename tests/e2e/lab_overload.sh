@@ -18,8 +18,7 @@ cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 lm=${LOCKMAP:-build/lockmap}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
 lab_ready "lab overload"
 if ! command -v jq >/dev/null 2>&1; then

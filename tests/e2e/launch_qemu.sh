@@ -45,10 +45,7 @@ run_lockmap() {
   sed 's/^/# /' "$out"
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "QEMU launcher end to end" "needs root (lockmap run reads /dev/kmsg)"
-  exit 0
-fi
+needs_root "QEMU launcher end to end" "lockmap run reads /dev/kmsg"
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
   skip "QEMU launcher end to end" "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
   exit 0

@@ -14,10 +14,7 @@ lm=build/lockmap
 . tests/lib/tap.sh
 
 what="lockmap run with launcher = libvirt"
-if [ "$(id -u)" -ne 0 ]; then
-  skip "$what" "needs root (qemu:///system, /dev/kmsg)"
-  exit 0
-fi
+needs_root "$what" "qemu:///system, /dev/kmsg"
 if [ ! -x "$lm" ] || [ ! -f build/tickguest.elf ]; then
   skip "$what" "build/lockmap or build/tickguest.elf missing: run make"
   exit 0
@@ -27,8 +24,7 @@ if ! why=$(sh scripts/start-libvirtd.sh 2>&1); then
   exit 0
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export LOCKMAP_STATE_DIR="$tmp/state"
 uri=qemu:///system
 

@@ -8,8 +8,7 @@ lm=$PWD/build/lockmap
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
 # No QEMU on PATH.
 mkdir "$tmp/bin"

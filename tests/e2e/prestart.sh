@@ -14,8 +14,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
 if [ ! -x "$lm" ]; then
   skip "checks before anything starts" "$lm missing: run make"

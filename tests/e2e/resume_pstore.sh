@@ -15,14 +15,10 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export LOCKMAP_STATE_DIR="$tmp/state"
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "resume after a host crash" "needs root (/dev/kmsg, cgroups)"
-  exit 0
-fi
+needs_root "resume after a host crash" "/dev/kmsg, cgroups"
 if ! command -v jq >/dev/null; then
   skip "resume after a host crash" "needs jq (apt-get install jq)"
   exit 0

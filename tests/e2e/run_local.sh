@@ -8,13 +8,9 @@ lm=build/lockmap
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "lockmap run end to end" "needs root (/dev/kmsg, cgroups, sysctls)"
-  exit 0
-fi
+needs_root "lockmap run end to end" "/dev/kmsg, cgroups, sysctls"
 
 # --- bad input: exit 2 before anything starts -------------------------------
 for p in tests/data/profiles/bad-*.profile; do

@@ -9,13 +9,9 @@ lm=build/lockmap
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "the host lock end to end" "needs root (/dev/kmsg, cgroups, sysctls)"
-  exit 0
-fi
+needs_root "the host lock end to end" "/dev/kmsg, cgroups, sysctls"
 state=${LOCKMAP_STATE_DIR:-/run/lockmap}
 old=$(cat /proc/sys/kernel/watchdog_thresh)
 new=$((old == 7 ? 8 : 7))

@@ -12,8 +12,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 # A lock and restore file of our own: these runs set no host knob, and must
 # neither wait for nor step into other runs' hand-overs on this machine.
 export LOCKMAP_STATE_DIR="$tmp/state"
@@ -42,10 +41,7 @@ check "run -n of a target = lab profile prints the same cells, exit 0 (got $rc)"
   "[ $rc -eq 0 ] && cmp -s '$tmp/lab.out' '$tmp/labrun.out'"
 check "neither made a results directory" "[ ! -e '$tmp/labres' ]"
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "run directories and signals end to end" "needs root (/dev/kmsg, cgroups)"
-  exit 0
-fi
+needs_root "run directories and signals end to end" "/dev/kmsg, cgroups"
 if ! command -v jq >/dev/null; then
   skip "run directories and signals end to end" "needs jq (apt-get install jq)"
   exit 0

@@ -15,8 +15,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 # A lock of our own: this run sets no host knob and must not wait for others.
 export LOCKMAP_STATE_DIR="$tmp/state"
 # Not a shard, whatever job this test runs in.
@@ -86,10 +85,7 @@ check "--shard 1/1 (the whole grid) prints the search's plan (exit $rc)" \
   "[ $rc -eq 0 ] && grep -q '^combination 0: (no other axis): at most 4 probes' '$tmp/whole.out'"
 check "the refused shards made no results directory" "[ ! -e '$tmp/none' ]"
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "a search end to end" "needs root (/dev/kmsg, cgroups)"
-  exit 0
-fi
+needs_root "a search end to end" "/dev/kmsg, cgroups"
 
 # --- a real search -------------------------------------------------------------
 "$lm" run -o "$tmp/res" "$tmp/s.profile" >"$tmp/run.out" 2>&1

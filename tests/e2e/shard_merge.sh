@@ -16,8 +16,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 # A lock and restore file of our own (these runs set no host knob), and no
 # shard from the environment this test was started in.
 export LOCKMAP_STATE_DIR="$tmp/state"
@@ -98,10 +97,7 @@ rc=$?
 check "a target = lab profile with --shard exits 2, nothing made (got $rc)" \
   "[ $rc -eq 2 ] && [ ! -e '$tmp/labres' ]"
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "shard runs and merge end to end" "needs root (/dev/kmsg, cgroups)"
-  exit 0
-fi
+needs_root "shard runs and merge end to end" "/dev/kmsg, cgroups"
 if ! command -v jq >/dev/null; then
   skip "shard runs and merge end to end" "needs jq (apt-get install jq)"
   exit 0

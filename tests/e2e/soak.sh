@@ -15,8 +15,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 # A lock of our own: these runs set no host knob and must not wait for others.
 export LOCKMAP_STATE_DIR="$tmp/state"
 unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX NOTIFY_SOCKET JOURNAL_STREAM

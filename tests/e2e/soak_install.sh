@@ -10,8 +10,7 @@ cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 d=$tmp/root
 
 # --- the two services do not drift -----------------------------------------

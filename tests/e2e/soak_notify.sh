@@ -14,15 +14,11 @@ sink=build/tests/notify_sink
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export LOCKMAP_STATE_DIR="$tmp/state"
 unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX NOTIFY_SOCKET JOURNAL_STREAM
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "lockmap soak under systemd's sockets" "needs root (/dev/kmsg, cgroups, a mount namespace)"
-  exit 0
-fi
+needs_root "lockmap soak under systemd's sockets" "/dev/kmsg, cgroups, a mount namespace"
 if [ ! -x "$sink" ]; then
   skip "lockmap soak under systemd's sockets" "no $sink: run make unit"
   exit 0

@@ -14,10 +14,7 @@ lm=build/lockmap
 tmp=$(mktemp -d)
 trap 'pkill -CONT -f "lockmap-[0-9a-f]{16}-g" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "kernel lines of a cell's teardown" "needs root (/dev/kmsg)"
-  exit 0
-fi
+needs_root "kernel lines of a cell's teardown" "/dev/kmsg"
 
 cat >"$tmp/t.profile" <<'PROF'
 [run]

@@ -17,8 +17,7 @@ if [ ! -x "$yamlq" ]; then
   skip "yamlq under ASan+UBSan" "$yamlq missing: run make unit (needs libyaml-dev)"
   exit 0
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=exitcode=99
 
 # q PATH FILE: run yamlq, its output in $tmp/out and $tmp/err, its exit code in rc.

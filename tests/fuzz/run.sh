@@ -12,8 +12,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lib/tap.sh
 secs=${LOCKMAP_FUZZ_SECONDS:-20}
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 
 for target in classify profile; do
   bin=build/fuzz/fuzz_$target

@@ -6,6 +6,18 @@ notok() { n=$((n + 1)); echo "not ok $n - $1"; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 # check DESCRIPTION SHELL-CONDITION
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+# e2e_tmp: a scratch directory in $tmp, removed when the test exits.
+e2e_tmp() {
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT INT TERM
+}
+# needs_root NAME WHY: unless root, skip NAME (needs root for WHY) and exit.
+needs_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    skip "$1" "needs root ($2)"
+    exit 0
+  fi
+}
 # Guest QEMUs are named lockmap-<cell-id>-g<N>.
 guests_running() { pgrep -f 'lockmap-[0-9a-f]{16}-g' >/dev/null; }
 lockmap_cgroups_left() {
@@ -39,10 +51,7 @@ wait_records() {
 # lab_build_ready NAME [WHY-ROOT]: skip NAME and exit unless this is root
 # (WHY-ROOT says what for) and lockmap and tickguest are built.
 lab_build_ready() {
-  if [ "$(id -u)" -ne 0 ]; then
-    skip "$1" "needs root (${2:-the inner run reads /dev/kmsg and loads modules})"
-    exit 0
-  fi
+  needs_root "$1" "${2:-the inner run reads /dev/kmsg and loads modules}"
   if [ ! -x build/lockmap ] || [ ! -f build/tickguest.elf ]; then
     skip "$1" "build/lockmap or build/tickguest.elf missing: run make"
     exit 0

@@ -30,8 +30,7 @@ if [ ! -f /usr/src/linux-source-6.1.tar.xz ]; then
   exit 0
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export LOCKMAP_STATE_DIR="$tmp/state"
 cache=${LOCKMAP_CACHE:-/var/cache/lockmap}
 tree=$cache/bisect/linux-6.1

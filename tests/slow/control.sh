@@ -20,8 +20,7 @@ cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export LOCKMAP_STATE_DIR="$tmp/state"
 bk=harness/lab/build-kernel.sh
 
