@@ -42,7 +42,7 @@ struct cell_run {
 static void cell_on_event(const struct event *ev, void *arg)
 {
 	struct cell_run *r = arg;
-	enum outcome o = outcome_of_event(ev->kind);
+	enum outcome o = event_outcome(ev);
 	json_t *rec = json_object();
 
 	json_object_set_new(rec, "type", json_string("event"));

@@ -57,17 +57,6 @@ struct crash_feed {
 	unsigned n[EV__COUNT];
 };
 
-enum outcome crash_event_outcome(const struct event *ev)
-{
-	/* kernel/watchdog_hld.c nmi_panic(regs, "Hard LOCKUP"); kernel/watchdog.c
-	 * panic("softlockup: hung tasks"); lockmap_inject's buddy the same. */
-	if (ev->kind == EV_PANIC && !strncmp(ev->reason, "Hard LOCKUP", 11))
-		return OUT_HARDLOCKUP;
-	if (ev->kind == EV_PANIC && !strncmp(ev->reason, "softlockup:", 11))
-		return OUT_SOFTLOCKUP;
-	return outcome_of_event(ev->kind);
-}
-
 static void crash_on_event(const struct event *ev, void *arg)
 {
 	struct crash_feed *f = arg;
@@ -81,7 +70,7 @@ static void crash_on_event(const struct event *ev, void *arg)
 	json_object_set_new(o, "source", text_json(f->source));
 	json_array_append_new(f->ce->events, o);
 	f->n[ev->kind]++;
-	f->ce->worst = outcome_worst(f->ce->worst, crash_event_outcome(ev));
+	f->ce->worst = outcome_worst(f->ce->worst, event_outcome(ev));
 }
 
 void crash_from_text(struct crash_evidence *ce, const char *source, const char *text,

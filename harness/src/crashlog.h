@@ -33,7 +33,7 @@ struct crash_evidence {
 	json_t *ignored;	/* pstore records from before the window: file, time, why */
 	json_t *journal;	/* journalctl: what ran, how many lines, copy; or why not */
 	bool panic_record;	/* a record whose header says Panic */
-	enum outcome worst;	/* the worst outcome an event implies (crash_event_outcome) */
+	enum outcome worst;	/* the worst outcome an event implies (event_outcome) */
 };
 
 void crash_evidence_init(struct crash_evidence *ce);
@@ -57,11 +57,6 @@ int crash_from_journal(struct crash_evidence *ce, const struct crash_window *w,
  * since_mono (>= 0) - CRASH_SLACK_S are of an earlier time and left out. */
 void crash_from_text(struct crash_evidence *ce, const char *source, const char *text,
 		     double since_mono);
-/* The outcome an event of a dead boot implies: outcome_of_event, except a
- * panic the lockup detectors call themselves (kernel.hardlockup_panic or
- * softlockup_panic = 1: "Hard LOCKUP", "softlockup: hung tasks"), which is the
- * lockup it reports: the knob only turned that lockup into a reboot. */
-enum outcome crash_event_outcome(const struct event *ev);
 /* The outcome the evidence proves: the worst event's when it is softlockup or
  * worse; panic for a Panic record; host_hang for any other record or an event
  * worse than clean (the host died after it); OUT_CLEAN: no evidence at all. */

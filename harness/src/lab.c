@@ -176,8 +176,8 @@ static int lab_cells(struct lab *L)
 				L->left_cell = b.cur;
 				lab_journal_cell_left(L, &b, why);
 			} else if (b.cur >= 0) {
-				lab_journal_cell_died(L, &b, end == LAB_END_PANIC ? OUT_PANIC : OUT_HOST_HANG,
-						      why);
+				lab_journal_cell_died(L, &b, end != LAB_END_PANIC ? OUT_HOST_HANG :
+						      b.panic_outcome ? b.panic_outcome : OUT_PANIC, why);
 			} else if (++idle_deaths > LAB_MAX_IDLE_DEATHS) {
 				lab_journal_error_rest(L, why);
 			}

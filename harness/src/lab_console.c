@@ -57,6 +57,7 @@ void lab_console_on_event(const struct event *ev, void *arg)
 	if (ev->kind == EV_PANIC && !b->panic_at) {
 		b->panic_at = now_ns();
 		snprintf(b->panic_how, sizeof(b->panic_how), "console: %.250s", ev->line);
+		b->panic_outcome = event_outcome(ev);
 	}
 	if (b->cur < 0) {
 		lm_debug("lab: console event outside a cell: %s: %s",
@@ -65,7 +66,7 @@ void lab_console_on_event(const struct event *ev, void *arg)
 	}
 	json_array_append_new(b->cur_events, event_to_json(ev));
 	b->cur_nevents[ev->kind]++;
-	b->cur_worst = outcome_worst(b->cur_worst, outcome_of_event(ev->kind));
+	b->cur_worst = outcome_worst(b->cur_worst, event_outcome(ev));
 }
 
 /* One complete console line: init's own messages tell how the boot goes; the

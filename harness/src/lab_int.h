@@ -69,6 +69,9 @@ struct lab_boot {
 	struct qmp *qmp;
 	struct classifier *cl;
 	int64_t t0, up_at, last_hb, last_con, panic_at, inner_at;
+	/* What the console's panic line says the cell ended as: panic, or the
+	 * lockup that called it (event_outcome); OUT_SKIPPED before one. */
+	enum outcome panic_outcome;
 	off_t hb_size;
 	bool up, inner_done, exited;
 	bool died;			/* QEMU exited on its own (not stopped by us) */

@@ -55,6 +55,17 @@ enum outcome outcome_of_event(enum event_kind k)
 	return k < EV__COUNT ? event_outcomes[k] : OUT_CLEAN;
 }
 
+enum outcome event_outcome(const struct event *ev)
+{
+	/* kernel/watchdog_hld.c nmi_panic(regs, "Hard LOCKUP"); kernel/watchdog.c
+	 * panic("softlockup: hung tasks"); lockmap_inject's buddy the same. */
+	if (ev->kind == EV_PANIC && !strncmp(ev->reason, "Hard LOCKUP", 11))
+		return OUT_HARDLOCKUP;
+	if (ev->kind == EV_PANIC && !strncmp(ev->reason, "softlockup:", 11))
+		return OUT_SOFTLOCKUP;
+	return outcome_of_event(ev->kind);
+}
+
 enum outcome outcome_worst(enum outcome a, enum outcome b)
 {
 	return a > b ? a : b;

@@ -160,6 +160,19 @@ static void test_outcome_order(void **state)
 	assert_int_equal(outcome_worst(OUT_HOST_HANG, OUT_ERROR), OUT_ERROR);
 	assert_int_equal(outcome_of_event(EV_SOFTLOCKUP), OUT_SOFTLOCKUP);
 	assert_int_equal(outcome_of_event(EV_NMI_SLOW), OUT_CLEAN);
+	/* A panic the lockup detectors call is that lockup; any other, a panic. */
+	{
+		struct event ev = { .kind = EV_PANIC };
+
+		snprintf(ev.reason, sizeof(ev.reason), "Hard LOCKUP");
+		assert_int_equal(event_outcome(&ev), OUT_HARDLOCKUP);
+		snprintf(ev.reason, sizeof(ev.reason), "softlockup: hung tasks");
+		assert_int_equal(event_outcome(&ev), OUT_SOFTLOCKUP);
+		snprintf(ev.reason, sizeof(ev.reason), "sysrq triggered crash");
+		assert_int_equal(event_outcome(&ev), OUT_PANIC);
+		ev.kind = EV_RCU_STALL;
+		assert_int_equal(event_outcome(&ev), OUT_RCU_STALL);
+	}
 	assert_int_equal(outcome_parse("rcu_stall", &o), 0);
 	assert_int_equal(o, OUT_RCU_STALL);
 	assert_int_equal(outcome_parse("nonsense", &o), -EINVAL);
