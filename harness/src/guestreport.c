@@ -258,7 +258,9 @@ int64_t guest_metrics_silent_ns(const struct guest_metrics *m)
 	/* close_ns is set only when an open window was closed. */
 	if (!m->close_ns)
 		return 0;
-	if (!m->nreports)
+	/* No report, or only the one that is also the base: the counters span no
+	 * time of the window, so nothing of it was measured. */
+	if (!m->nreports || (m->nreports == 1 && m->base.seq == m->last.seq))
 		return window;
 	/* A base read before the window was opened covers its start. */
 	if (m->base_ns > m->open_ns)

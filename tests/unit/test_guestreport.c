@@ -324,6 +324,27 @@ static void silent_late_first_report(void **state)
 	assert_int_equal(guest_metrics_late(&m), 1);
 }
 
+/* One report in a 1 s window and none before it (a guest the host starves
+ * from its boot on): its counters span no time, so nothing was measured and
+ * the whole window counts as silent (1000 ticks at 1 ms, all lost), never as
+ * 0 of 0 expected, which would read as a clean cell. */
+static void single_report_measures_nothing(void **state)
+{
+	struct guest_metrics m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	guest_metrics_feed(&m, BANNER, 9 * SEC);
+	guest_metrics_open(&m, 10 * SEC, PERIOD, REPORT);
+	feed_report(&m, 10 * SEC + 600 * MS, 1, 30, 40, 20000, 0);
+	guest_metrics_close(&m, 11 * SEC);
+	assert_int_equal(m.nreports, 1);
+	assert_int_equal(guest_metrics_silent_ns(&m), 1 * SEC);
+	assert_int_equal(guest_metrics_ticks(&m), 0);
+	assert_int_equal(guest_metrics_expected(&m), 1000);
+	assert_int_equal(guest_metrics_loss_bp(&m), 10000);
+}
+
 /* Reports that stop 3 s into a 10 s window: the 7 s after the last one are
  * silent; a report that comes late in the middle of the window (5 s after
  * the one before) is covered by its own counters and adds no silence. */
@@ -538,6 +559,7 @@ int main(void)
 	    cmocka_unit_test(silent_clamped_to_window),
 	    cmocka_unit_test(stale_base_share),
 	    cmocka_unit_test(silent_grace),
+	    cmocka_unit_test(single_report_measures_nothing),
 	    cmocka_unit_test(feed_errors_and_junk),
 	    cmocka_unit_test(captured_periodic),
 	    cmocka_unit_test(captured_tscdeadline_fallback),
