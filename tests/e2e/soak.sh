@@ -2,8 +2,7 @@
 # `lockmap soak` end to end on this host, with a tiny real profile (one TCG
 # tickguest whose QEMU is throttled to 5 ms of CPU per 100 ms, 1% of its
 # ticks tolerated: a degraded cell, whatever the load of the machine; 1 s
-# windows. 1 ms starves the guest so that it reports nothing in the window,
-# which comes out clean): a soak of a few seconds runs several passes in one run
+# windows): a soak of a few seconds runs several passes in one run
 # directory; a soak whose previous one was better (its journal edited, as
 # tests/e2e/report.sh does) exits 1 with regressions.txt naming the cell;
 # --keep removes the older soaks of the profile and nothing else; --resume
