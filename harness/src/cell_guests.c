@@ -33,10 +33,7 @@ static json_t *cell_guest_json(const struct guest *g)
 	json_object_set_new(o, "late", json_integer((json_int_t)guest_metrics_late(m)));
 	json_object_set_new(o, "maxgap_us", json_integer((json_int_t)m->maxgap_us));
 	/* A Linux guest's ticks are its local timer interrupts (LOC). */
-	if (m->close_ns > m->open_ns)
-		json_object_set_new(o, "ticks_per_s",
-				    json_real((double)guest_metrics_ticks(m) * NSEC_PER_SEC /
-					      (double)(m->close_ns - m->open_ns)));
+	json_object_set_new(o, "ticks_per_s", json_real(guest_metrics_tick_rate(m)));
 	if (m->error[0])
 		json_object_set_new(o, "error", text_json(m->error));
 	return o;

@@ -353,6 +353,17 @@ int64_t guest_metrics_loss_bp(const struct guest_metrics *m)
 	return ((int64_t)e - (int64_t)t) * 10000 / (int64_t)e;
 }
 
+double guest_metrics_tick_rate(const struct guest_metrics *m)
+{
+	int64_t num, den, span;
+
+	if (!m->have_base || !m->have_last || m->last_ns <= m->base_ns)
+		return 0;
+	window_share(m, &num, &den);
+	span = num == den ? m->last_ns - m->base_ns : num;
+	return span > 0 ? (double)guest_metrics_ticks(m) * NSEC_PER_SEC / (double)span : 0;
+}
+
 uint64_t guest_metrics_late(const struct guest_metrics *m)
 {
 	return window_delta(m, m->base.late, m->last.late);

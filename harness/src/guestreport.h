@@ -91,5 +91,10 @@ uint64_t guest_metrics_expected(const struct guest_metrics *m);
 uint64_t guest_metrics_lost(const struct guest_metrics *m);
 int64_t guest_metrics_loss_bp(const struct guest_metrics *m);
 uint64_t guest_metrics_late(const struct guest_metrics *m);
+/* Ticks received per second of the harness's clock over the time the
+ * counters cover (base to last report as read, the part inside the window
+ * when they stick out of it): a Linux guest's LOC rate. 0 when the window
+ * has no report after its base. */
+double guest_metrics_tick_rate(const struct guest_metrics *m);
 
 #endif

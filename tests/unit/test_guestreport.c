@@ -587,6 +587,37 @@ static void captured_linux(void **state)
 	/* 2448 LOC interrupts over 10 reports of about a second each. */
 	assert_int_equal(guest_metrics_ticks(&m), 2448);
 	assert_true(guest_metrics_loss_bp(&m) > 0 && guest_metrics_loss_bp(&m) < 1500);
+	/* Over the 10 s from the first report to the last, as read. */
+	assert_float_equal(guest_metrics_tick_rate(&m), 244.8, 0.001);
+}
+
+/* The tick rate is over the span the counters cover, as read; only the part
+ * inside the window when a starved guest's base is far older. */
+static void tick_rate_span(void **state)
+{
+	struct guest_metrics m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_float_equal(guest_metrics_tick_rate(&m), 0, 0);
+	guest_metrics_feed(&m, "tick seq=1 ticks=100 expected=100 maxgap_us=4000 late=0",
+			   SEC / 2);
+	guest_metrics_open(&m, 1 * SEC, 4 * MS, REPORT);
+	assert_float_equal(guest_metrics_tick_rate(&m), 0, 0);
+	guest_metrics_feed(&m, "tick seq=6 ticks=1350 expected=1350 maxgap_us=4000 late=0",
+			   5 * SEC + SEC / 2);
+	guest_metrics_close(&m, 6 * SEC);
+	assert_float_equal(guest_metrics_tick_rate(&m), 250, 0.001);
+
+	/* Base 20 s before a 5 s window: ticks count for the 5 s inside. */
+	memset(&m, 0, sizeof(m));
+	guest_metrics_feed(&m, "tick seq=1 ticks=0 expected=0 maxgap_us=0 late=0", 0);
+	guest_metrics_open(&m, 20 * SEC, 4 * MS, REPORT);
+	guest_metrics_feed(&m, "tick seq=2 ticks=2500 expected=6250 maxgap_us=9 late=0",
+			   25 * SEC);
+	guest_metrics_close(&m, 25 * SEC);
+	assert_int_equal(guest_metrics_ticks(&m), 500);
+	assert_float_equal(guest_metrics_tick_rate(&m), 100, 0.001);
 }
 
 /* A Linux guest booted with highres=on: its tick went oneshot, and its
@@ -634,6 +665,7 @@ int main(void)
 	    cmocka_unit_test(captured_tscdeadline_fallback),
 	    cmocka_unit_test(captured_linux),
 	    cmocka_unit_test(captured_linux_oneshot),
+	    cmocka_unit_test(tick_rate_span),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
