@@ -524,6 +524,21 @@ static void captured_output(const char *rel, const char *timer, uint64_t period_
 	assert_true(guest_metrics_loss_bp(&m) >= 0 && guest_metrics_loss_bp(&m) < 500);
 }
 
+/* Every line of a captured guest output fed into fresh metrics, read at 0. */
+static void feed_file(const char *rel, struct guest_metrics *m)
+{
+	char path[512], line[512];
+	FILE *f;
+
+	test_data_path(path, sizeof(path), rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	memset(m, 0, sizeof(*m));
+	while (fgets(line, sizeof(line), f))
+		guest_metrics_feed(m, line, 0);
+	fclose(f);
+}
+
 static void captured_periodic(void **state)
 {
 	(void)state;
@@ -533,19 +548,11 @@ static void captured_periodic(void **state)
 static void captured_tscdeadline_fallback(void **state)
 {
 	struct guest_metrics m;
-	char path[512], line[512];
-	FILE *f;
 
 	(void)state;
 	captured_output("guest/tcg-tscdeadline-com1.log", "oneshot", 200);
 	/* The fallback is announced as an error line before the banner. */
-	test_data_path(path, sizeof(path), "guest/tcg-tscdeadline-com1.log");
-	f = fopen(path, "r");
-	assert_non_null(f);
-	memset(&m, 0, sizeof(m));
-	while (fgets(line, sizeof(line), f))
-		guest_metrics_feed(&m, line, 0);
-	fclose(f);
+	feed_file("guest/tcg-tscdeadline-com1.log", &m);
 	assert_string_equal(
 	    m.error, "error what=no-tsc-deadline detail=cpuid.1:ecx[24]-clear fallback=oneshot");
 }
@@ -624,18 +631,10 @@ static void tick_rate_span(void **state)
  * init said so in the error line that fails the cell. */
 static void captured_linux_oneshot(void **state)
 {
-	char path[512], line[512];
 	struct guest_metrics m;
-	FILE *f;
 
 	(void)state;
-	test_data_path(path, sizeof(path), "guest/tcg-linux-highres.log");
-	f = fopen(path, "r");
-	assert_non_null(f);
-	memset(&m, 0, sizeof(m));
-	while (fgets(line, sizeof(line), f))
-		guest_metrics_feed(&m, line, 0);
-	fclose(f);
+	feed_file("guest/tcg-linux-highres.log", &m);
 	assert_false(m.banner_seen);
 	assert_string_equal(m.error, "error what=tick-not-periodic cpu=0 clockevent=lapic "
 			    "tick_mode=oneshot handler=hrtimer_interrupt");
