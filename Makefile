@@ -168,7 +168,7 @@ bench: all
 	$(Q)sh tests/bench.sh
 
 lint:
-	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh harness/slurm/*.sbatch .ci/run
+	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh guests/linux/*.sh harness/slurm/*.sbatch .ci/run
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
 
 PREFIX ?= /usr/local
@@ -176,6 +176,9 @@ install: all
 	install -D -m 0755 $(B)/lockmap $(DESTDIR)$(PREFIX)/bin/lockmap
 	install -D -m 0644 $(B)/tickguest.elf $(DESTDIR)$(PREFIX)/lib/lockmap/tickguest.elf
 	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/init.sh
+	install -D -m 0755 guests/linux/build-initramfs.sh \
+		$(DESTDIR)$(PREFIX)/lib/lockmap/linux/build-initramfs.sh
+	install -D -m 0755 guests/linux/init.sh $(DESTDIR)$(PREFIX)/lib/lockmap/linux/init.sh
 	install -D -m 0755 harness/lab/build-kernel.sh $(DESTDIR)$(PREFIX)/lib/lockmap/lab/build-kernel.sh
 	install -D -m 0644 harness/lab/lab.config $(DESTDIR)$(PREFIX)/lib/lockmap/lab/lab.config
 	install -D -m 0644 harness/lab/patches/revert-periodic-timer-catchup-fix.patch \
