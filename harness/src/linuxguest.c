@@ -136,6 +136,17 @@ int linuxguest_check(const struct cell *c, char *err, size_t len)
 			 LINUXGUEST_MIN_MEMORY_MB);
 		return -EINVAL;
 	}
+	/* timer and idle are tickguest's: a Linux guest's tick is periodic
+	 * (checked by the guest) and it idles its own way. */
+	if (strcmp(cell_str(c, "guests", "timer"), "periodic") ||
+	    strcmp(cell_str(c, "guests", "idle"), "hlt")) {
+		const char *key = strcmp(cell_str(c, "guests", "timer"), "periodic") ? "timer" : "idle";
+
+		cell_where(c, "guests", key, where, sizeof(where));
+		snprintf(err, len, "%s: %s is not for the payload linux: its tick is the kernel's, periodic on the LAPIC, and it idles its own way; remove the line (the default, %s, is the one it takes)",
+			 where, cell_val(c, "guests", key)->text, !strcmp(key, "timer") ? "periodic" : "hlt");
+		return -EINVAL;
+	}
 	/* The kernel's tick is HZ per second on each cpu; the guests report
 	 * and are counted in whole us (init.sh: period_us=1000000/HZ). */
 	if (period_us != 1000000 / lg.hz) {

@@ -177,6 +177,11 @@ static void test_check(void **state)
 		      "t.profile:3: [guests] payload: linux: no config", "CONFIG_HZ");
 	check_profile("nothing", "period = 4ms\nmemory = 128M\n",
 		      "t.profile:3: [guests] payload: linux: cannot open kernel image", "nothing");
+	/* timer and idle are tickguest's. */
+	check_profile("distro/vmlinuz", "period = 4ms\nmemory = 128M\ntimer = periodic, oneshot\n",
+		      "t.profile:7: [guests] timer: oneshot is not for the payload linux", "remove the line");
+	check_profile("distro/vmlinuz", "period = 4ms\nmemory = 128M\nidle = busy\n",
+		      "t.profile:7: [guests] idle: busy is not for the payload linux", "hlt");
 	/* The report interval goes to the guest's init in ms. */
 	check_profile("distro/vmlinuz", "period = 4ms\nmemory = 128M\nreport = 1500500us\n",
 		      "t.profile:7: [guests] report: 1500500us is not a whole number of ms",
