@@ -20,6 +20,7 @@
 #include "ksyms.h"
 #include "labimage.h"
 #include "launch.h"
+#include "linuxguest.h"
 #include "lockmap.h"
 #include "runfiles.h"
 #include "runlock.h"
@@ -77,6 +78,15 @@ static enum check_state check_tickguest(char *msg, size_t len, char *fix, size_t
 	snprintf(msg, len, "%s", p);
 	free(p);
 	return CHECK_OK;
+}
+
+/* payload = linux: optional, only its profiles need it. */
+static enum check_state check_linux_guest(char *msg, size_t len, char *fix, size_t flen)
+{
+	if (linuxguest_ready(msg, len) == 0)
+		return CHECK_OK;
+	snprintf(fix, flen, "payload = linux needs a kernel image, its config and busybox-static: apt-get install linux-image-amd64 busybox-static, or name one with [guests] linux_kernel");
+	return CHECK_MISSING;
 }
 
 /* KVM is usable only when a guest was seen to run under it. */
@@ -333,6 +343,7 @@ static const struct check checks[] = {
 	{ "root", check_root, true },
 	{ "qemu", check_qemu, true },
 	{ "tickguest", check_tickguest, true },
+	{ "linux-guest", check_linux_guest, false },
 	{ "kvm", check_kvm, false },
 	{ "nested", check_nested, false },
 	{ "kvm-params", check_kvm_params, false },

@@ -87,14 +87,14 @@ static int linuxguest_default_kernel(char *path, size_t len, char *why, size_t w
 	return labimage_default_kernel(path, len, why, wlen);
 }
 
-int linuxguest_find(const struct cell *c, struct linuxguest *lg, char *why, size_t wlen)
+/* lg for the image named (NULL: the default kernel): release, config, HZ. */
+static int linuxguest_of_image(const char *image, struct linuxguest *lg, char *why, size_t wlen)
 {
-	const char *named = cell_str(c, "guests", "linux_kernel");
 	int rc;
 
 	memset(lg, 0, sizeof(*lg));
-	if (strcmp(named, "auto")) {
-		snprintf(lg->kernel, sizeof(lg->kernel), "%s", named);
+	if (image) {
+		snprintf(lg->kernel, sizeof(lg->kernel), "%s", image);
 	} else {
 		rc = linuxguest_default_kernel(lg->kernel, sizeof(lg->kernel), why, wlen);
 		if (rc)
@@ -116,6 +116,13 @@ int linuxguest_find(const struct cell *c, struct linuxguest *lg, char *why, size
 		return rc;
 	}
 	return 0;
+}
+
+int linuxguest_find(const struct cell *c, struct linuxguest *lg, char *why, size_t wlen)
+{
+	const char *named = cell_str(c, "guests", "linux_kernel");
+
+	return linuxguest_of_image(strcmp(named, "auto") ? named : NULL, lg, why, wlen);
 }
 
 int linuxguest_check(const struct cell *c, char *err, size_t len)
@@ -263,5 +270,21 @@ out:
 	free(init);
 	free(entry);
 	free(tmp);
+	return rc;
+}
+
+int linuxguest_ready(char *msg, size_t len)
+{
+	char *recipe = NULL, *init = NULL;
+	struct linuxguest lg;
+	int rc = linuxguest_of_image(NULL, &lg, msg, len);
+
+	if (!rc)
+		rc = linuxguest_files(&recipe, &init, msg, len);
+	if (!rc)
+		snprintf(msg, len, "%s, CONFIG_HZ=%d (period = %dus), recipe %s", lg.kernel, lg.hz,
+			 1000000 / lg.hz, recipe);
+	free(recipe);
+	free(init);
 	return rc;
 }

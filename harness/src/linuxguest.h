@@ -43,4 +43,9 @@ int linuxguest_check(const struct cell *c, char *err, size_t len);
 int linuxguest_initramfs(const struct linuxguest *lg, char *out, size_t len, char *why,
 			 size_t wlen);
 
+/* Can payload linux run here with its default kernel? 0 with what it would
+ * boot in msg ("/boot/vmlinuz-X, CONFIG_HZ=250 (period = 4000us), recipe
+ * ..."), or -errno with what is missing and the fix in msg. */
+int linuxguest_ready(char *msg, size_t len);
+
 #endif

@@ -55,6 +55,12 @@ profile() {
   } >"$tmp/$name.profile"
 }
 
+# --- lockmap check says what payload linux would boot -----------------------
+"$lm" check >"$tmp/check.out" 2>&1
+grep 'linux-guest' "$tmp/check.out" | sed 's/^/# /'
+check "lockmap check: linux-guest ok with the kernel and CONFIG_HZ=$hz" \
+  "grep -q '^ok  *linux-guest .*CONFIG_HZ=$hz (period = ${period_us}us)' '$tmp/check.out'"
+
 # --- a period other than the tick: refused before anything starts -----------
 profile wrong
 sed -i "s/^period = .*/period = $((period_us + 1))us/" "$tmp/wrong.profile"
