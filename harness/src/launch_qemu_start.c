@@ -36,8 +36,10 @@ static const struct qemu_start_cost qemu_costs[] = {
 	 * is emulated, and one tickguest took 3-4.5 s to its first reports. */
 	{ "tickguest", "lab", 30 * NSEC_PER_SEC, 2 * NSEC_PER_SEC,
 	  20 * NSEC_PER_SEC, 5 * NSEC_PER_SEC },
-	/* A Debian kernel to its banner: 5 s under TCG on an idle host, 49 s
-	 * at nice 19 with the 2 cpus' load at 7 (another TCG lab running). */
+	/* A Debian kernel to its banner under TCG, at nice 19 on 2 cpus shared
+	 * with other jobs: 3-4 s at load 5, 30-58 s at load 7-11 (other TCG
+	 * labs running; guests/linux/README.md). The lab row is not measured
+	 * yet: a tickguest's lab cost scaled by those boots. */
 	{ "linux", "kvm", 5 * NSEC_PER_SEC, 250 * NSEC_PER_MSEC,
 	  20 * NSEC_PER_SEC, 2 * NSEC_PER_SEC },
 	{ "linux", "tcg", 10 * NSEC_PER_SEC, 1 * NSEC_PER_SEC,
