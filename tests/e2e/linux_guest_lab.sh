@@ -31,6 +31,10 @@ rc=$?
 sed 's/^/# /' "$tmp/out"
 run="$tmp/r/latest"
 j="$run/journal.jsonl"
+# The guests' consoles say how far a guest got that printed no banner.
+for f in "$run"/cells/*/guest-0.log; do
+  [ -f "$f" ] && tail -n 5 "$f" | sed "s|^|# $(basename "$(dirname "$f")") guest: |"
+done
 col() {
   awk -F, -v r="$1" -v name="$2" '
     NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
