@@ -87,8 +87,7 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 	spawn_argv_add(&qg->argv, "-accel");
 	spawn_argv_add(&qg->argv, "%s", kvm ? "kvm" : "tcg");
 	spawn_argv_add(&qg->argv, "-cpu");
-	spawn_argv_add(&qg->argv, "%s%s", kvm ? "host" : "max",
-		       pb->no_tscdeadline ? ",-tsc-deadline" : "");
+	spawn_argv_add(&qg->argv, "%s%s", kvm ? "host" : "max", pb->cpu_flags);
 	spawn_argv_add(&qg->argv, "-smp");
 	spawn_argv_add(&qg->argv, "%lld", (long long)cell_num(c, "guests", "vcpus"));
 	spawn_argv_add(&qg->argv, "-m");

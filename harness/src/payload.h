@@ -18,7 +18,8 @@ struct payload_boot {
 	char initrd[PATH_MAX];	/* -initrd; "" for none */
 	bool serial;		/* the guest reports on COM1 (else the debug console,
 				 * port 0xe9) */
-	bool no_tscdeadline;	/* the CPU model must lack the TSC-deadline timer */
+	char cpu_flags[64];	/* appended to the CPU model ("max", "host"): the
+				 * features the payload must not see, ",-tsc-deadline" */
 };
 
 /* Do the cell's [guests] values fit its payload (in range, whole units, and

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # payload = linux inside a lab host, under its nested KVM (`-cpu
-# host,-tsc-deadline`): one guest whose tick is periodic on the LAPIC reports
+# host,-tsc-deadline,-xsave`): one guest whose tick is periodic on the LAPIC reports
 # it and its LOC rate; one booted with highres=on nohz=on fails its cell with
 # the guest's line (tests/data/profiles/e2e/lab-linux.profile). The inner
 # lockmap builds the guests' initramfs from the recipe that travels in the
@@ -44,7 +44,7 @@ o1=$(col 1 outcome)
 o2=$(col 2 outcome)
 check "the lab run ends with exit 1: the oneshot cell is an error (got $rc)" "[ $rc -eq 1 ]"
 check "the periodic cell is clean or degraded (got $o1)" "[ '$o1' = clean ] || [ '$o1' = degraded ]"
-check "  under the lab's KVM with host,-tsc-deadline" "grep -q '\"host,-tsc-deadline\"' '$j'"
+check "  under the lab's KVM with host,-tsc-deadline,-xsave" "grep -q '\"host,-tsc-deadline,-xsave\"' '$j'"
 check "  its guest found the LAPIC tick periodic at HZ=250" \
   "grep '\"guests_start\"' '$j' | grep -q '\"clockevent\":\"lapic\",\"tick_mode\":\"periodic\",\"hz\":250'"
 rate=$(grep '"cell_end"' "$j" | head -n 1 | sed -n 's/.*"ticks_per_s":\([0-9]*\).*/\1/p')
