@@ -98,7 +98,9 @@ static int linux_boot(const struct cell *c, struct payload_boot *pb, char *why, 
 	 * lab host under TCG, `-cpu host` passes on the XSAVE leaves of TCG's
 	 * "max" model, whose sizes disagree ("XSAVE consistency problem: size
 	 * 2696 != kernel_size 576"): the guest kernel warned and stopped in
-	 * its FPU setup, 7 s into its boot. Without XSAVE it uses FXSAVE. */
+	 * its FPU setup, 7 s into its boot. Without XSAVE it uses FXSAVE and
+	 * gets further, but not yet to its banner (guests/linux/README.md,
+	 * "In a lab host"). */
 	snprintf(pb->cpu_flags, sizeof(pb->cpu_flags), ",-tsc-deadline%s",
 		 lm_lab_inner ? ",-xsave" : "");
 	return 0;
