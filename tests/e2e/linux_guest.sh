@@ -7,8 +7,8 @@
 # same guest booted with highres=on nohz=on (its tick goes oneshot) makes the
 # cell an error with the guest's line; a period other than the kernel's tick
 # is refused with file:line before anything starts. Speaks TAP.
-# A Linux boot under TCG takes 5-50 s here (guests/linux/README.md): about
-# 2 minutes in all.
+# A Linux boot under TCG takes 3-58 s here (guests/linux/README.md): 34 s
+# to 2 minutes in all.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 lm=build/lockmap
