@@ -174,7 +174,7 @@ bench: all
 	$(Q)sh tests/bench.sh
 
 lint:
-	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh harness/slurm/*.sbatch .ci/run
+	$(Q)shellcheck -x -s sh scripts/*.sh tests/*.sh tests/e2e/*.sh tests/slow/*.sh tests/fuzz/*.sh tests/lib/*.sh harness/lab/*.sh guests/linux/*.sh harness/slurm/*.sbatch .ci/run
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability -Iharness/src harness/src
 
 PREFIX        ?= /usr/local
@@ -195,6 +195,9 @@ install: all
 	install -d $(DESTDIR)$(LIBDIR)/lockmap/libvirt
 	install -m 0644 guests/libvirt/*.xml $(DESTDIR)$(LIBDIR)/lockmap/libvirt/
 	install -D -m 0755 harness/lab/init.sh $(DESTDIR)$(LIBDIR)/lockmap/lab/init.sh
+	install -D -m 0755 guests/linux/build-initramfs.sh \
+		$(DESTDIR)$(LIBDIR)/lockmap/linux/build-initramfs.sh
+	install -D -m 0755 guests/linux/init.sh $(DESTDIR)$(LIBDIR)/lockmap/linux/init.sh
 	install -D -m 0755 harness/lab/build-kernel.sh $(DESTDIR)$(LIBDIR)/lockmap/lab/build-kernel.sh
 	install -D -m 0644 harness/lab/lab.config $(DESTDIR)$(LIBDIR)/lockmap/lab/lab.config
 	install -D -m 0644 harness/lab/patches/revert-periodic-timer-catchup-fix.patch \

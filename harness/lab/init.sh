@@ -133,7 +133,8 @@ mount -t 9p -o "$opts" results "/host$run" || die "cannot mount the run director
 # the lab's own /run, where the chroot finds them side by side.
 bin=/run/lockmap-lab/lockmap
 if ! mkdir -p /host/run/lockmap-lab ||
-	! cp /lib/lockmap/bin/lockmap /lib/lockmap/bin/tickguest.elf /host/run/lockmap-lab/; then
+	! cp -r /lib/lockmap/bin/lockmap /lib/lockmap/bin/tickguest.elf /lib/lockmap/bin/linux \
+		/host/run/lockmap-lab/; then
 	die "cannot copy lockmap into the lab host's /run"
 fi
 [ -c /dev/kvm ] && kvm=yes || kvm=no
@@ -160,7 +161,10 @@ esac
 
 # The inner run's own output goes to a file: on the console its echoes of
 # kernel messages would be classified a second time.
+# The cache (payload linux's initramfs) on the lab's own tmpfs: the
+# machine's root is read-only here.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	LOCKMAP_CACHE=/run/lockmap-lab/cache \
 	chroot /host "$bin" run --lab-inner --run-dir "$run" "$profile" \
 	>"/host$run/lab-inner.log" 2>&1
 rc=$?

@@ -32,6 +32,8 @@ static json_t *cell_guest_json(const struct guest *g)
 	json_object_set_new(o, "loss_pct", json_real(guest_metrics_loss_bp(m) / 100.0));
 	json_object_set_new(o, "late", json_integer((json_int_t)guest_metrics_late(m)));
 	json_object_set_new(o, "maxgap_us", json_integer((json_int_t)m->maxgap_us));
+	/* A Linux guest's ticks are its local timer interrupts (LOC). */
+	json_object_set_new(o, "ticks_per_s", json_real(guest_metrics_tick_rate(m)));
 	if (m->error[0])
 		json_object_set_new(o, "error", text_json(m->error));
 	return o;
@@ -70,6 +72,24 @@ void cell_guests_metrics(const struct cell_ctx *ctx, struct cell_result *res, js
 		res->outcome = outcome_worst(res->outcome, OUT_DEGRADED);
 }
 
+/* What a guest's banner says of its timer: which guest it is, its period
+ * and mode, and for a Linux guest the tick device it checked and its HZ. */
+static void cell_guest_banner(json_t *o, const struct guest_metrics *m)
+{
+	const struct tick_banner *b = &m->banner;
+
+	if (!m->banner_seen)
+		return;
+	json_object_set_new(o, "banner", json_string(b->guest));
+	json_object_set_new(o, "period_us", json_integer((json_int_t)b->period_us));
+	json_object_set_new(o, "timer", text_json(b->timer));
+	if (b->clockevent[0]) {
+		json_object_set_new(o, "clockevent", text_json(b->clockevent));
+		json_object_set_new(o, "tick_mode", text_json(b->tick_mode));
+		json_object_set_new(o, "hz", json_integer((json_int_t)b->hz));
+	}
+}
+
 /* The guests_start record: how long each guest took from its launch to being
  * let run and to its banner (null: not up when the start ended). */
 void cell_guests_journal_start(const struct cell_ctx *ctx, int64_t t0)
@@ -84,6 +104,7 @@ void cell_guests_journal_start(const struct cell_ctx *ctx, int64_t t0)
 				      cell_guest_secs(g, g->metrics.banner_ns));
 
 		up += g->metrics.banner_seen;
+		cell_guest_banner(o, &g->metrics);
 		if (g->start_note[0])
 			json_object_set_new(o, "note", json_string(g->start_note));
 		json_array_append_new(arr, o);

@@ -21,6 +21,7 @@
 #include "labimage.h"
 #include "launch.h"
 #include "launch_libvirt.h"
+#include "linuxguest.h"
 #include "lockmap.h"
 #include "pstore.h"
 #include "runfiles.h"
@@ -79,6 +80,15 @@ static enum check_state check_tickguest(char *msg, size_t len, char *fix, size_t
 	snprintf(msg, len, "%s", p);
 	free(p);
 	return CHECK_OK;
+}
+
+/* payload = linux: optional, only its profiles need it. */
+static enum check_state check_linux_guest(char *msg, size_t len, char *fix, size_t flen)
+{
+	if (linuxguest_ready(msg, len) == 0)
+		return CHECK_OK;
+	snprintf(fix, flen, "payload = linux needs a kernel image, its config and busybox-static: apt-get install linux-image-amd64 busybox-static, or name one with [guests] linux_kernel");
+	return CHECK_MISSING;
 }
 
 /* KVM is usable only when a guest was seen to run under it. */
@@ -366,6 +376,7 @@ static const struct check checks[] = {
 	{ "root", check_root, true },
 	{ "qemu", check_qemu, true },
 	{ "tickguest", check_tickguest, true },
+	{ "linux-guest", check_linux_guest, false },
 	{ "kvm", check_kvm, false },
 	{ "nested", check_nested, false },
 	{ "kvm-params", check_kvm_params, false },

@@ -133,24 +133,35 @@ int tick_report_parse(const char *line, struct tick_report *r)
 	return 0;
 }
 
-enum banner_key { B_PERIOD, B_TIMER, B_IDLE, B_REPORT, B_TSC, B_CALIB, B__COUNT };
+/* The keys every banner has, then those of Linux guests only. */
+enum banner_key {
+	B_PERIOD, B_TIMER, B_IDLE, B_REPORT, B_TSC, B_CALIB, B__REQUIRED,
+	B_CLOCKEVENT = B__REQUIRED, B_TICK_MODE, B_HZ, B__COUNT
+};
+
+/* The first word of a banner: which guest printed it. */
+static const char *const banner_guests[] = { "tickguest", "linuxguest" };
 
 int tick_banner_parse(const char *line, struct tick_banner *b)
 {
 	static const char *const keys[] = {
 	    [B_PERIOD] = "period_us", [B_TIMER] = "timer", [B_IDLE] = "idle",
 	    [B_REPORT] = "report_ms", [B_TSC] = "tsc_khz", [B_CALIB] = "calib",
+	    [B_CLOCKEVENT] = "clockevent", [B_TICK_MODE] = "tick_mode", [B_HZ] = "hz",
 	};
 	_Static_assert(ARRAY_SIZE(keys) == B__COUNT, "banner keys incomplete");
-	const char *end = line_end(line), *p = line_word(line, end, "tickguest");
+	const char *end = line_end(line), *p = NULL;
 	struct tick_banner out;
 	unsigned seen = 0;
 	struct kv kv;
 	int ret;
 
+	memset(&out, 0, sizeof(out));
+	for (size_t g = 0; !p && g < ARRAY_SIZE(banner_guests); g++)
+		if ((p = line_word(line, end, banner_guests[g])))
+			snprintf(out.guest, sizeof(out.guest), "%s", banner_guests[g]);
 	if (!p)
 		return -EINVAL;
-	memset(&out, 0, sizeof(out));
 	while ((ret = kv_next(&p, end, &kv)) > 0) {
 		int i, err;
 
@@ -175,6 +186,15 @@ int tick_banner_parse(const char *line, struct tick_banner *b)
 		case B_CALIB:
 			err = parse_word(&kv, out.calib, sizeof(out.calib));
 			break;
+		case B_CLOCKEVENT:
+			err = parse_word(&kv, out.clockevent, sizeof(out.clockevent));
+			break;
+		case B_TICK_MODE:
+			err = parse_word(&kv, out.tick_mode, sizeof(out.tick_mode));
+			break;
+		case B_HZ:
+			err = parse_u64(&kv, &out.hz);
+			break;
 		default:
 			continue; /* a key a newer guest added */
 		}
@@ -182,7 +202,7 @@ int tick_banner_parse(const char *line, struct tick_banner *b)
 			return -EINVAL;
 		seen |= 1u << i;
 	}
-	if (ret < 0 || seen != (1u << B__COUNT) - 1)
+	if (ret < 0 || (seen & ((1u << B__REQUIRED) - 1)) != (1u << B__REQUIRED) - 1)
 		return -EINVAL;
 	*b = out;
 	return 0;
@@ -338,6 +358,17 @@ int64_t guest_metrics_loss_bp(const struct guest_metrics *m)
 	if (!e)
 		return 0;
 	return ((int64_t)e - (int64_t)t) * 10000 / (int64_t)e;
+}
+
+double guest_metrics_tick_rate(const struct guest_metrics *m)
+{
+	int64_t num, den, span;
+
+	if (!m->have_base || !m->have_last || m->last_ns <= m->base_ns)
+		return 0;
+	window_share(m, &num, &den);
+	span = num == den ? m->last_ns - m->base_ns : num;
+	return span > 0 ? (double)guest_metrics_ticks(m) * NSEC_PER_SEC / (double)span : 0;
 }
 
 uint64_t guest_metrics_late(const struct guest_metrics *m)

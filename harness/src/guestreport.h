@@ -16,14 +16,22 @@ struct tick_report {
 	uint64_t late;		/* ticks that came later than 2 periods */
 };
 
-/* The banner tickguest prints once, before the first report. */
+/* The banner tickguest prints once, before the first report; a Linux guest
+ * (guests/linux/init.sh) prints the same keys after "linuxguest", and the
+ * tick device it checked. */
 struct tick_banner {
+	char guest[12];		/* its first word: tickguest|linuxguest */
 	uint64_t period_us;
 	char timer[16];		/* periodic|oneshot|tscdeadline */
 	char idle[8];		/* hlt|busy */
 	uint64_t report_ms;
 	uint64_t tsc_khz;
 	char calib[16];		/* how the TSC was calibrated: pit, cpuid... */
+	/* Linux guests only ("" and 0 for tickguest): each cpu's tick device
+	 * from /proc/timer_list, "lapic" in "periodic" mode, and CONFIG_HZ. */
+	char clockevent[24];
+	char tick_mode[12];
+	uint64_t hz;
 };
 /* Metrics of one guest over a window: the report current when the window
  * opened is the base; deltas are taken against it. Times are the harness's
@@ -86,5 +94,10 @@ uint64_t guest_metrics_expected(const struct guest_metrics *m);
 uint64_t guest_metrics_lost(const struct guest_metrics *m);
 int64_t guest_metrics_loss_bp(const struct guest_metrics *m);
 uint64_t guest_metrics_late(const struct guest_metrics *m);
+/* Ticks received per second of the harness's clock over the time the
+ * counters cover (base to last report as read, the part inside the window
+ * when they stick out of it): a Linux guest's LOC rate. 0 when the window
+ * has no report after its base. */
+double guest_metrics_tick_rate(const struct guest_metrics *m);
 
 #endif

@@ -34,6 +34,8 @@
 struct lab_files {
 	char *init;		/* harness/lab/init.sh */
 	char *guest;		/* tickguest.elf */
+	char *linux_recipe;	/* guests/linux/build-initramfs.sh, and the init */
+	char *linux_init;	/* it packs, for payload linux inside the lab */
 	const char *ko;		/* lockmap_inject.ko for the release */
 };
 
@@ -337,6 +339,7 @@ static int labimage_write_initramfs(const char *tmp, const struct lab_files *lf,
 	static const char *const dirs[] = {
 		"bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys",
 		"tmp", "run", "host", "lib", "lib/lockmap", "lib/lockmap/bin",
+		"lib/lockmap/bin/linux",
 	};
 	struct archive *a = archive_write_new();
 	char *order = NULL;
@@ -369,6 +372,13 @@ static int labimage_write_initramfs(const char *tmp, const struct lab_files *lf,
 		rc = cpio_put_file(a, "lib/lockmap/bin/lockmap", 0755, SELF_EXE);
 	if (!rc)
 		rc = cpio_put_file(a, "lib/lockmap/bin/tickguest.elf", 0644, lf->guest);
+	/* payload linux: the inner lockmap builds the guests' initramfs for
+	 * the lab's kernel (linuxguest.c finds the recipe beside itself). */
+	if (!rc)
+		rc = cpio_put_file(a, "lib/lockmap/bin/linux/build-initramfs.sh", 0755,
+				   lf->linux_recipe);
+	if (!rc)
+		rc = cpio_put_file(a, "lib/lockmap/bin/linux/init.sh", 0755, lf->linux_init);
 	for (int i = 0; i < ml->n && !rc; i++) {
 		char *base = module_base(ml->path[i]), *name, *o;
 
@@ -419,8 +429,9 @@ int labimage_key(const char *release, const char *const *paths, size_t n, struct
 static int labimage_entry(struct labimage *li, const struct lab_files *lf,
 			  const struct modlist *ml, char **entry, char **inputs)
 {
-	const char *paths[MAX_MODULES + 5] = { lf->init, BUSYBOX, lf->ko, SELF_EXE, lf->guest };
-	size_t n = 5;
+	const char *paths[MAX_MODULES + 7] = { lf->init, BUSYBOX, lf->ko, SELF_EXE, lf->guest,
+					       lf->linux_recipe, lf->linux_init };
+	size_t n = 7;
 	struct cache_key k;
 	char *list = NULL;
 	int rc;
@@ -514,6 +525,13 @@ static int labimage_files(struct lab_files *lf, char *why, size_t wlen)
 			 data_where());
 		return -ENOENT;
 	}
+	lf->linux_recipe = data_source("guests/linux/build-initramfs.sh", "linux/build-initramfs.sh");
+	lf->linux_init = data_source("guests/linux/init.sh", "linux/init.sh");
+	if (!lf->linux_recipe || !lf->linux_init) {
+		snprintf(why, wlen, "the Linux guest's recipe and init (guests/linux/, installed as linux/) are not %s",
+			 data_where());
+		return -ENOENT;
+	}
 	if (access(BUSYBOX, X_OK) < 0) {
 		snprintf(why, wlen, "%s is missing; install it: apt-get install busybox-static",
 			 BUSYBOX);
@@ -557,5 +575,7 @@ int labimage_prepare(const char *image, struct labimage *li, char *why, size_t w
 	}
 	free(lf.init);
 	free(lf.guest);
+	free(lf.linux_recipe);
+	free(lf.linux_init);
 	return rc;
 }

@@ -86,11 +86,11 @@ int launch_pin_cpu(uint64_t mask, int slot);
 
 /* Read every guest's output until each printed its banner (0), deadline
  * (monotonic ns) passed (-ETIMEDOUT), or a stop was requested (-EINTR);
- * failed(g, why, len), asked of each guest at each look, stops the wait
+ * failed(ctx, g, why, len), asked of each guest at each look, stops the wait
  * with its negative errno (a guest that died or reported an error). ready
  * says how many were up (launch_start.c). */
 int launch_wait_banners(struct cell_ctx *ctx, int64_t deadline,
-			int (*failed)(struct guest *g, char *why, size_t len), size_t *ready,
+			int (*failed)(struct cell_ctx *ctx, struct guest *g, char *why, size_t len), size_t *ready,
 			char *why, size_t len);
 
 #endif

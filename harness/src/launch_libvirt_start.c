@@ -173,7 +173,7 @@ static int libvirt_create(struct cell_ctx *ctx, virConnectPtr conn, struct guest
 
 /* A guest that cannot run as asked: its domain stopped, or tickguest printed
  * an error before its banner. -EIO with the cause in why, else 0. */
-static int libvirt_guest_failed(struct guest *g, char *why, size_t len)
+static int libvirt_guest_failed(struct cell_ctx *ctx, struct guest *g, char *why, size_t len)
 {
 	char what[320];
 
@@ -182,7 +182,8 @@ static int libvirt_guest_failed(struct guest *g, char *why, size_t len)
 		return -EIO;
 	}
 	if (g->metrics.error[0]) {
-		snprintf(what, sizeof(what), "tickguest reported: %s", g->metrics.error);
+		snprintf(what, sizeof(what), "%s reported: %s",
+			 cell_str(ctx->cell, "guests", "payload"), g->metrics.error);
 		libvirt_report_failure(g, what, why, len);
 		return -EIO;
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The "qemu" launcher: one qemu-system-x86_64 per guest booting tickguest with
- * -kernel, its reports on the debug console (port 0xe9) into a file in the cell
- * directory, a QMP socket for pause/resume and vCPU thread ids, and its vCPU
+/* The "qemu" launcher: one qemu-system-x86_64 per guest booting its payload
+ * (payload.h: tickguest with -kernel, its reports on the debug console at
+ * port 0xe9; a Linux kernel with -kernel/-initrd, its reports on COM1), the
+ * output into a file in the cell directory, a QMP socket for pause/resume and vCPU thread ids, and its vCPU
  * threads pinned to the cell's host cpus. This file spawns, watches, pauses
  * and stops QEMUs; launch_qemu_start.c brings a cell's guests up. */
 #include <limits.h>
@@ -68,23 +69,25 @@ static char *qemu_qmp_path(const struct cell_ctx *ctx, int index)
 
 /* The whole command line of one guest, from the cell's [guests] parameters. */
 static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_guest *qg,
-			    const char *kernel)
+			    const struct payload_boot *pb)
 {
 	const struct cell *c = ctx->cell;
 	bool kvm = !strcmp(ctx->accel, "kvm");
 	char *out = spawn_opt_escape(g->out_path), *qmp = spawn_opt_escape(qg->qmp_path);
-	char cmdline[256];
+	char cmdline[1024];
 
 	spawn_argv_add(&qg->argv, QEMU_BIN);
 	spawn_argv_add(&qg->argv, "-name");
 	spawn_argv_add(&qg->argv, "lockmap-%s-g%d", c->id, g->index);
 	/* TCG's "max" model lacks the TSC-deadline timer (QEMU 7.2 drops
 	 * +tsc-deadline with a warning), so tickguest's tscdeadline mode needs
-	 * KVM; tickguest says so itself when the CPUID bit is missing. */
+	 * KVM; tickguest says so itself when the CPUID bit is missing. A Linux
+	 * guest must not see it (payload.c): "-tsc-deadline" is accepted by
+	 * QEMU 7.2 for both "max" under TCG and "host" under KVM. */
 	spawn_argv_add(&qg->argv, "-accel");
 	spawn_argv_add(&qg->argv, "%s", kvm ? "kvm" : "tcg");
 	spawn_argv_add(&qg->argv, "-cpu");
-	spawn_argv_add(&qg->argv, "%s", kvm ? "host" : "max");
+	spawn_argv_add(&qg->argv, "%s%s", kvm ? "host" : "max", pb->cpu_flags);
 	spawn_argv_add(&qg->argv, "-smp");
 	spawn_argv_add(&qg->argv, "%lld", (long long)cell_num(c, "guests", "vcpus"));
 	spawn_argv_add(&qg->argv, "-m");
@@ -97,15 +100,24 @@ static void qemu_build_argv(struct cell_ctx *ctx, struct guest *g, struct qemu_g
 	/* Paused until its vCPUs are pinned (launch_qemu_start.c). */
 	spawn_argv_add(&qg->argv, "-S");
 	spawn_argv_add(&qg->argv, "-kernel");
-	spawn_argv_add(&qg->argv, "%s", kernel);
+	spawn_argv_add(&qg->argv, "%s", pb->kernel);
+	if (pb->initrd[0]) {
+		spawn_argv_add(&qg->argv, "-initrd");
+		spawn_argv_add(&qg->argv, "%s", pb->initrd);
+	}
 	spawn_argv_add(&qg->argv, "-append");
 	/* The cell was checked against the payload before anything started. */
 	(void)payload_cmdline(c, cmdline, sizeof(cmdline));
 	spawn_argv_add(&qg->argv, "%s", cmdline);
 	spawn_argv_add(&qg->argv, "-chardev");
 	spawn_argv_add(&qg->argv, "file,id=dbg,path=%s", out);
-	spawn_argv_add(&qg->argv, "-device");
-	spawn_argv_add(&qg->argv, "isa-debugcon,chardev=dbg,iobase=0xe9");
+	if (pb->serial) {
+		spawn_argv_add(&qg->argv, "-serial");
+		spawn_argv_add(&qg->argv, "chardev:dbg");
+	} else {
+		spawn_argv_add(&qg->argv, "-device");
+		spawn_argv_add(&qg->argv, "isa-debugcon,chardev=dbg,iobase=0xe9");
+	}
 	spawn_argv_add(&qg->argv, "-device");
 	spawn_argv_add(&qg->argv, "isa-debug-exit,iobase=0xf4,iosize=4");
 	spawn_argv_add(&qg->argv, "-qmp");
@@ -167,7 +179,7 @@ void qemu_describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "QEMU ended (wait status %#x)", status);
 }
 
-int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
+int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const struct payload_boot *pb)
 {
 	struct qemu_guest *qg = calloc(1, sizeof(*qg));
 	struct spawn_opts so = { .stdout_fd = -1, .new_pgrp = true };
@@ -188,7 +200,7 @@ int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel)
 	(void)unlink(g->out_path);
 	(void)unlink(g->vmm_log);
 	(void)unlink(qg->qmp_path);
-	qemu_build_argv(ctx, g, qg, kernel);
+	qemu_build_argv(ctx, g, qg, pb);
 	so.stdout_path = g->vmm_log;
 	g->launch_ns = now_ns();
 	rc = spawn_start(qg->argv.v, &so, &g->pid);

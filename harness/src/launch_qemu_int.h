@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "launch.h"
+#include "payload.h"
 #include "qmp.h"
 #include "spawn.h"
 
@@ -27,7 +28,7 @@ struct qemu_guest {
 };
 
 /* Spawn one QEMU for guest g, paused (no waiting). */
-int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const char *kernel);
+int qemu_spawn(struct cell_ctx *ctx, struct guest *g, const struct payload_boot *pb);
 /* Reap g if it exited; true when it has. */
 bool qemu_reap(struct guest *g);
 /* A KVM internal error in g's QEMU log since the last look: true once, with

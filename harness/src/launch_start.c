@@ -26,7 +26,7 @@ int launch_pin_cpu(uint64_t mask, int slot)
 }
 
 int launch_wait_banners(struct cell_ctx *ctx, int64_t deadline,
-			int (*failed)(struct guest *g, char *why, size_t len), size_t *ready,
+			int (*failed)(struct cell_ctx *ctx, struct guest *g, char *why, size_t len), size_t *ready,
 			char *why, size_t len)
 {
 	for (;;) {
@@ -38,7 +38,7 @@ int launch_wait_banners(struct cell_ctx *ctx, int64_t deadline,
 			struct guest *g = &ctx->guests[i];
 
 			guest_read_output(g, NULL, NULL);
-			rc = failed(g, why, len);
+			rc = failed(ctx, g, why, len);
 			if (rc)
 				return rc;
 			*ready += g->metrics.banner_seen;

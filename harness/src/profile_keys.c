@@ -32,8 +32,9 @@ const struct pspec profile_guests_keys[] = {
 	/* choices are the names in launchers[]; profile.c fills them in. */
 	{ "launcher", PT_ENUM, 1, 0, "qemu", NULL,
 	  "what starts the guests" },
-	{ "payload", PT_ENUM, 1, 0, "tickguest", "tickguest",
-	  "what the guests run" },
+	{ "payload", PT_ENUM, 1, 0, "tickguest", "tickguest|linux",
+	  "what the guests run: tickguest, or a Linux kernel whose tick runs the LAPIC "
+	  "periodically (guests/linux/README.md)" },
 	{ "count", PT_INT, 1, 512, NULL, NULL,
 	  "number of guests in each cell" },
 	{ "vcpus", PT_INT, 1, 64, "1", NULL,
@@ -41,7 +42,8 @@ const struct pspec profile_guests_keys[] = {
 	{ "memory", PT_SIZE, 16, 4096, "32M", NULL,
 	  "memory per guest" },
 	{ "period", PT_DURATION, NSEC_PER_USEC, NSEC_PER_SEC, NULL, NULL,
-	  "LAPIC timer period the guests program" },
+	  "LAPIC timer period the guests program (payload linux: its kernel's tick, "
+	  "1s / CONFIG_HZ, and no other)" },
 	{ "timer", PT_ENUM, 1, 0, "periodic", "periodic|oneshot|tscdeadline",
 	  "LAPIC timer mode" },
 	{ "idle", PT_ENUM, 1, 0, "hlt", "hlt|busy",
@@ -52,6 +54,12 @@ const struct pspec profile_guests_keys[] = {
 	  "host cpus the guests' vCPU threads are pinned to (kernel cpu list)" },
 	{ "tick_loss", PT_PERCENT, 0, 10000, "5%", NULL,
 	  "ticks a guest may lose before the cell counts as degraded" },
+	{ "linux_kernel", PT_STRING, 1, 0, "auto", NULL,
+	  "payload linux: the guest kernel image; auto: /boot/vmlinuz-$(uname -r), "
+	  "else the newest /boot/vmlinuz-* with headers; its config gives CONFIG_HZ" },
+	{ "linux_append", PT_STRING, 1, 0, "quiet", NULL,
+	  "payload linux: kernel command-line words after lockmap's own (a later word "
+	  "wins: highres=on makes the tick oneshot, and the cell an error)" },
 	{ "accel", PT_ENUM, 1, 0, "auto", "auto|kvm|tcg",
 	  "KVM, TCG, or auto: KVM when a probe guest runs under it, else TCG" },
 };

@@ -113,6 +113,40 @@ static void banner_good(void **state)
 	assert_string_equal(b.calib, "cpuid15");
 }
 
+/* A Linux guest's banner (guests/linux/init.sh): tickguest's keys after
+ * "linuxguest", and the tick device it checked. */
+static void banner_linux(void **state)
+{
+	struct tick_banner b;
+
+	(void)state;
+	assert_int_equal(tick_banner_parse("linuxguest period_us=4000 timer=periodic idle=kernel "
+					   "report_ms=1000 tsc_khz=2297360 calib=cpuinfo "
+					   "clockevent=lapic tick_mode=periodic hz=250 cpus=1 "
+					   "kernel=6.1.0-50-amd64\r\n", &b), 0);
+	assert_string_equal(b.guest, "linuxguest");
+	assert_int_equal(b.period_us, 4000);
+	assert_string_equal(b.timer, "periodic");
+	assert_string_equal(b.idle, "kernel");
+	assert_string_equal(b.clockevent, "lapic");
+	assert_string_equal(b.tick_mode, "periodic");
+	assert_int_equal(b.hz, 250);
+	/* tickguest's banner has none of them. */
+	assert_int_equal(tick_banner_parse(BANNER, &b), 0);
+	assert_string_equal(b.guest, "tickguest");
+	assert_string_equal(b.clockevent, "");
+	assert_int_equal(b.hz, 0);
+	/* The Linux keys are held to their forms too. */
+	assert_int_equal(tick_banner_parse("linuxguest period_us=4000 timer=periodic idle=kernel "
+					   "report_ms=1000 tsc_khz=1 calib=cpuinfo hz=250Hz", &b),
+			 -EINVAL);
+	assert_int_equal(tick_banner_parse("linuxguest period_us=4000 timer=periodic idle=kernel "
+					   "report_ms=1000 tsc_khz=1 calib=cpuinfo clockevent=", &b),
+			 -EINVAL);
+	assert_int_equal(tick_banner_parse("linuxguests period_us=4000 timer=periodic idle=kernel "
+					   "report_ms=1000 tsc_khz=1 calib=cpuinfo", &b), -EINVAL);
+}
+
 static void banner_malformed(void **state)
 {
 	static const char *const bad[] = {
@@ -515,6 +549,21 @@ static void captured_output(const char *rel, const char *timer, uint64_t period_
 	assert_true(guest_metrics_loss_bp(&m) >= 0 && guest_metrics_loss_bp(&m) < 500);
 }
 
+/* Every line of a captured guest output fed into fresh metrics, read at 0. */
+static void feed_file(const char *rel, struct guest_metrics *m)
+{
+	char path[512], line[512];
+	FILE *f;
+
+	test_data_path(path, sizeof(path), rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	memset(m, 0, sizeof(*m));
+	while (fgets(line, sizeof(line), f))
+		guest_metrics_feed(m, line, 0);
+	fclose(f);
+}
+
 static void captured_periodic(void **state)
 {
 	(void)state;
@@ -524,21 +573,96 @@ static void captured_periodic(void **state)
 static void captured_tscdeadline_fallback(void **state)
 {
 	struct guest_metrics m;
-	char path[512], line[512];
-	FILE *f;
 
 	(void)state;
 	captured_output("guest/tcg-tscdeadline-com1.log", "oneshot", 200);
 	/* The fallback is announced as an error line before the banner. */
-	test_data_path(path, sizeof(path), "guest/tcg-tscdeadline-com1.log");
-	f = fopen(path, "r");
-	assert_non_null(f);
-	memset(&m, 0, sizeof(m));
-	while (fgets(line, sizeof(line), f))
-		guest_metrics_feed(&m, line, 0);
-	fclose(f);
+	feed_file("guest/tcg-tscdeadline-com1.log", &m);
 	assert_string_equal(
 	    m.error, "error what=no-tsc-deadline detail=cpuid.1:ecx[24]-clear fallback=oneshot");
+}
+
+/* Real output of a Linux guest under QEMU TCG (guests/linux/init.sh, Debian
+ * 6.1.0-50-amd64, HZ=250, the host loaded): kernel lines, the banner and
+ * LOC reports, read as tickguest's; the window's counters are the reports'
+ * own, and the rate is near HZ. */
+static void captured_linux(void **state)
+{
+	char path[512], line[512];
+	struct guest_metrics m;
+	struct tick_report r;
+	FILE *f;
+
+	(void)state;
+	test_data_path(path, sizeof(path), "guest/tcg-linux-periodic.log");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	memset(&m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
+	guest_metrics_open(&m, 0, 4000 * 1000, REPORT);
+	while (fgets(line, sizeof(line), f)) {
+		(void)tick_report_parse(line, &r);
+		guest_metrics_feed(&m, line, (int64_t)m.nreports * SEC);
+	}
+	fclose(f);
+	guest_metrics_close(&m, (int64_t)m.nreports * SEC);
+	assert_true(m.banner_seen);
+	assert_string_equal(m.banner.guest, "linuxguest");
+	assert_string_equal(m.banner.clockevent, "lapic");
+	assert_string_equal(m.banner.tick_mode, "periodic");
+	assert_int_equal(m.banner.hz, 250);
+	assert_string_equal(m.error, "");
+	assert_int_equal(m.nreports, 11);
+	assert_int_equal(guest_metrics_ticks(&m), r.ticks - m.base.ticks);
+	assert_int_equal(guest_metrics_expected(&m), r.expected - m.base.expected);
+	/* 2448 LOC interrupts over 10 reports of about a second each. */
+	assert_int_equal(guest_metrics_ticks(&m), 2448);
+	assert_true(guest_metrics_loss_bp(&m) > 0 && guest_metrics_loss_bp(&m) < 1500);
+	/* Over the 10 s from the first report to the last, as read. */
+	assert_float_equal(guest_metrics_tick_rate(&m), 244.8, 0.001);
+}
+
+/* The tick rate is over the span the counters cover, as read; only the part
+ * inside the window when a starved guest's base is far older. */
+static void tick_rate_span(void **state)
+{
+	struct guest_metrics m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_float_equal(guest_metrics_tick_rate(&m), 0, 0);
+	guest_metrics_feed(&m, "tick seq=1 ticks=100 expected=100 maxgap_us=4000 late=0",
+			   SEC / 2);
+	guest_metrics_open(&m, 1 * SEC, 4 * MS, REPORT);
+	assert_float_equal(guest_metrics_tick_rate(&m), 0, 0);
+	guest_metrics_feed(&m, "tick seq=6 ticks=1350 expected=1350 maxgap_us=4000 late=0",
+			   5 * SEC + SEC / 2);
+	guest_metrics_close(&m, 6 * SEC);
+	assert_float_equal(guest_metrics_tick_rate(&m), 250, 0.001);
+
+	/* Base 20 s before a 5 s window: ticks count for the 5 s inside. */
+	memset(&m, 0, sizeof(m));
+	guest_metrics_feed(&m, "tick seq=1 ticks=0 expected=0 maxgap_us=0 late=0", 0);
+	guest_metrics_open(&m, 20 * SEC, 4 * MS, REPORT);
+	guest_metrics_feed(&m, "tick seq=2 ticks=2500 expected=6250 maxgap_us=9 late=0",
+			   25 * SEC);
+	guest_metrics_close(&m, 25 * SEC);
+	assert_int_equal(guest_metrics_ticks(&m), 500);
+	assert_float_equal(guest_metrics_tick_rate(&m), 100, 0.001);
+}
+
+/* A Linux guest booted with highres=on: its tick went oneshot, and its
+ * init said so in the error line that fails the cell. */
+static void captured_linux_oneshot(void **state)
+{
+	struct guest_metrics m;
+
+	(void)state;
+	feed_file("guest/tcg-linux-highres.log", &m);
+	assert_false(m.banner_seen);
+	assert_string_equal(m.error, "error what=tick-not-periodic cpu=0 clockevent=lapic "
+			    "tick_mode=oneshot handler=hrtimer_interrupt");
 }
 
 int main(void)
@@ -548,6 +672,7 @@ int main(void)
 	    cmocka_unit_test(report_tolerated),
 	    cmocka_unit_test(report_malformed),
 	    cmocka_unit_test(banner_good),
+	    cmocka_unit_test(banner_linux),
 	    cmocka_unit_test(banner_malformed),
 	    cmocka_unit_test(window_base_before_open),
 	    cmocka_unit_test(window_base_inside),
@@ -563,6 +688,9 @@ int main(void)
 	    cmocka_unit_test(feed_errors_and_junk),
 	    cmocka_unit_test(captured_periodic),
 	    cmocka_unit_test(captured_tscdeadline_fallback),
+	    cmocka_unit_test(captured_linux),
+	    cmocka_unit_test(captured_linux_oneshot),
+	    cmocka_unit_test(tick_rate_span),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
