@@ -72,6 +72,36 @@ check "the XML carries lockmap's metadata with lockmap's pid" \
 check "QEMU's log kept in the cell directory" "grep -q 'starting up libvirt' '$run'/cells/*/qemu-0.log"
 check "no lockmap- domain left after the run" "[ \$(ndomains '^lockmap-') -eq 0 ]"
 
+# --- a Linux guest through libvirt: guests/libvirt/linux.xml, periodic tick ---
+kernel=/boot/vmlinuz-$(uname -r)
+[ -r "$kernel" ] || for img in /boot/vmlinuz-*; do kernel=$img; done
+rel=${kernel#/boot/vmlinuz-}
+if [ ! -r "$kernel" ] || [ ! -r "/boot/config-$rel" ] || [ ! -x /bin/busybox ]; then
+  skip "a linux guest through libvirt" "no readable /boot/vmlinuz-* with its config, or no busybox-static"
+else
+  hz=$(sed -n 's/^CONFIG_HZ=//p' "/boot/config-$rel")
+  {
+    printf '[run]\nname = lvlinux\ncell_seconds = 6s\nwarmup = 1s\ncooldown = 1s\n'
+    printf '[guests]\nlauncher = libvirt\npayload = linux\nlinux_kernel = %s\ncount = 1\nperiod = %sus\n' "$kernel" $((1000000 / hz))
+    printf 'memory = 128M\npin = 0\ntick_loss = 100%%\n'
+  } >"$tmp/lvlinux.profile"
+  "$lm" run -o "$tmp/lres" "$tmp/lvlinux.profile" >"$tmp/lvlinux.out" 2>&1
+  rc=$?
+  sed 's/^/# /' "$tmp/lvlinux.out"
+  run=$tmp/lres/latest
+  check "a linux guest through libvirt: exit 0 (got $rc)" "[ $rc -eq 0 ]"
+  check "  its domain came from linux.xml, with the initramfs and no TSC-deadline" \
+    "grep '\"type\":\"cell_end\"' '$run/journal.jsonl' | jq -r .metrics.launcher.xml |
+     grep -q '<initrd>.*initramfs.cpio.gz</initrd>' &&
+     grep '\"type\":\"cell_end\"' '$run/journal.jsonl' | jq -r .metrics.launcher.xml |
+     grep -q \"<feature policy=.disable. name=.tsc-deadline./>\""
+  check "  guests_start shows the guest's periodic LAPIC tick at HZ=$hz" \
+    "grep '\"type\":\"guests_start\"' '$run/journal.jsonl' | jq -e '.launcher == \"libvirt\" and .guests[0].clockevent == \"lapic\" and .guests[0].tick_mode == \"periodic\" and .guests[0].hz == $hz' >/dev/null"
+  rate=$(grep '"type":"cell_end"' "$run/journal.jsonl" | jq '.metrics.guests[0].ticks_per_s // 0 | floor')
+  check "  and a LOC rate in cell_end, HZ/10..2HZ (got $rate/s)" \
+    "[ '$rate' -ge $((hz / 10)) ] && [ '$rate' -le $((hz * 2)) ]"
+fi
+
 # --- a pause cell: virDomainSuspend/Resume show in the guest's metrics --------
 profile pause 1 6s "[inject.pause]" "length = 3s" "gap = 2s" >"$tmp/pause.profile"
 "$lm" run -q -o "$tmp/pres" "$tmp/pause.profile" >"$tmp/pause.out" 2>&1

@@ -15,14 +15,10 @@ lm=build/lockmap
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+e2e_tmp
 export LOCKMAP_STATE_DIR="$tmp/state" LOCKMAP_CACHE="$tmp/cache"
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "linux guest end to end" "needs root (/dev/kmsg, cgroups)"
-  exit 0
-fi
+needs_root "linux guest end to end" "/dev/kmsg, cgroups"
 if [ ! -x "$lm" ] || [ ! -f build/tickguest.elf ]; then
   skip "linux guest end to end" "build/lockmap or build/tickguest.elf missing: run make"
   exit 0
