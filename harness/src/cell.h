@@ -25,6 +25,7 @@ struct cell_ctx {
 	struct journal *journal;
 	uint64_t pin_mask;		/* host cpus for vCPUs (guests.pin) */
 	int64_t start_budget_ns;	/* the launcher's bound on the guests' start */
+	char start_retry[512];		/* why the launcher started the guests again, or "" */
 };
 
 struct cell_result {

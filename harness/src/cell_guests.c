@@ -120,6 +120,8 @@ void cell_guests_journal_start(const struct cell_ctx *ctx, int64_t t0)
 			    json_integer(ctx->start_budget_ns / NSEC_PER_SEC));
 	json_object_set_new(rec, "seconds",
 			    json_real((double)((now_ns() - t0) / NSEC_PER_MSEC) / 1000.0));
+	if (ctx->start_retry[0])
+		json_object_set_new(rec, "restart", json_string(ctx->start_retry));
 	json_object_set_new(rec, "guests", arr);
 	(void)journal_append(ctx->journal, rec, true);
 }
