@@ -148,7 +148,8 @@ static void test_sampler_records(void **state)
 	assert_int_equal(rec_int(rec, "1", "calls"), 0);
 	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(rec, "cpus"),
 								  "1"), "max_chain")));
-	assert_float_equal(json_number_value(json_object_get(rec, "dt")), 0.5, 1e-9);
+	/* From the sample at 2.75 s to this one at 3 s. */
+	assert_float_equal(json_number_value(json_object_get(rec, "dt")), 0.25, 1e-9);
 	assert_true(json_is_object(json_object_get(rec, "inject")));
 	json_decref(rec);
 
