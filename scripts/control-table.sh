@@ -6,6 +6,8 @@
 #             smallest and largest over the repeats that measured it
 #   calls/s   apic_timer_fn calls per second on the watched cpus (median)
 #   lag       largest lag of a call behind its timer's expiry (largest)
+#   irq       longest local timer interrupt, entry to exit (largest; "-" from
+#             a lockmap before uAPI 4)
 #   tick gap  longest time a guest went without a tick (largest)
 #   hard/soft/rcu/hrt  lockup, RCU stall and hrtimer-hang reports (sums)
 # The kernel is the lab host's release (lab-host.json). Runs with the same
@@ -45,14 +47,15 @@ done | jq -r -s '
 				($p | map(.max_chain) | min | fmt) + ".." + ($p | map(.max_chain) | max | fmt) end),
 			calls: ($p | map(.calls_per_s) | median | if . == null then null else round end | fmt),
 			lag: ($p | map(.max_lag_us) | max | lagfmt),
+			irq: ($p | map(.max_irq_us // null) | map(select(. != null)) | max | lagfmt),
 			gap: ($reps | map(.summary.maxgap_us // null) | map(select(. != null)) | max | lagfmt),
 			ev: ([ "hardlockup", "softlockup", "rcu_stall", "hrtimer_hang" ]
 				| map(. as $e | $reps | map(.events[$e] // 0) | add) | map(tostring) | join("/"))
 		})
 	| sort_by(.index, .kernel)
-	| [ [ "kernel", "guests", "period", "irqoff", "outcomes (of repeats)", "chain", "calls/s", "lag", "tick gap",
+	| [ [ "kernel", "guests", "period", "irqoff", "outcomes (of repeats)", "chain", "calls/s", "lag", "irq", "tick gap",
 	      "hard/soft/rcu/hrt" ] ]
-	  + map([ .kernel, .count, .period, .irqoff, .outcomes, .chain, .calls, .lag, .gap, .ev ])
+	  + map([ .kernel, .count, .period, .irqoff, .outcomes, .chain, .calls, .lag, .irq, .gap, .ev ])
 	| (transpose | map(map(length) | max)) as $w
 	| .[] | [ range(0; length) as $i | .[$i] + " " * ($w[$i] - (.[$i] | length)) ]
 	| join("  ") | sub(" +$"; "")

@@ -16,7 +16,7 @@
 
 #define LOCKMAP_DEV		"/dev/lockmap"
 #define LOCKMAP_MAX_CPUS	64
-#define LOCKMAP_UAPI_VERSION	3
+#define LOCKMAP_UAPI_VERSION	4
 
 /* The kernel line the buddy detector prints; the classifier knows it. */
 #define LOCKMAP_BUDDY_MSG	"buddy: Watchdog detected hard LOCKUP on cpu"
@@ -123,6 +123,9 @@ struct lockmap_cpu_stats {
 	__u64 probe_fn_timed;		/* apic_timer_fn calls timed */
 	__u64 probe_fn_ns_total;	/* time inside those calls */
 	__u64 probe_irq_ns_total;	/* time inside local timer interrupts */
+	/* since version 4 (two clock reads per timer interrupt, always): the
+	 * longest local timer interrupt, entry to exit */
+	__u64 probe_irq_max_ns;
 };
 
 struct lockmap_stats {
@@ -158,14 +161,16 @@ struct lockmap_stats {
 #define LOCKMAP_IOC_STOP	_IOW(LOCKMAP_IOC_MAGIC, 5, __u32)
 #define LOCKMAP_IOC_STATS	_IOR(LOCKMAP_IOC_MAGIC, 6, struct lockmap_stats)
 #define LOCKMAP_IOC_RESET	_IO(LOCKMAP_IOC_MAGIC, 7)
-/* Since version 3: STATS, then each cpu's interval maxima
- * (probe_max_chain, probe_lag_max_ns) taken and set to 0 in one exchange, so
- * that the next call gives the maxima of the time between the two: the
- * harness samples a cell once a second with it. The probe's handlers are
+/* Since version 3: STATS, then each cpu's interval maxima (probe_max_chain,
+ * probe_lag_max_ns, since 4 probe_irq_max_ns) taken and set to 0 in one
+ * exchange, so that the next call gives the maxima of the time between the
+ * two: the harness samples a cell once a second with it. The probe's handlers are
  * unchanged (they keep only running maxima); a probe update racing the
  * exchange lands in the next interval, never lost. Counters are untouched:
- * per-interval counts are differences of two calls. A module before version 3
- * answers -ENOTTY. */
+ * per-interval counts are differences of two calls. Version 4 grew
+ * struct lockmap_stats, and with it the numbers of STATS and STATS_TAKE: a
+ * module of an earlier version answers -ENOTTY to both (the harness says so
+ * and names the module to unload). */
 #define LOCKMAP_IOC_STATS_TAKE	_IOR(LOCKMAP_IOC_MAGIC, 8, struct lockmap_stats)
 
 #endif

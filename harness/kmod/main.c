@@ -229,7 +229,8 @@ static long lm_ioctl_stats(struct lm_file *f, void __user *uarg, bool take)
 
 		for (i = 0; i < sizeof(f->stats[cpu]) / sizeof(u64); i++) {
 			if (take && (i == LM_U64_IDX(probe_max_chain) ||
-				     i == LM_U64_IDX(probe_lag_max_ns)))
+				     i == LM_U64_IDX(probe_lag_max_ns) ||
+				     i == LM_U64_IDX(probe_irq_max_ns)))
 				dst[i] = xchg(&src[i], 0);
 			else
 				dst[i] = READ_ONCE(src[i]);

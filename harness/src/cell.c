@@ -136,7 +136,7 @@ static void cell_sample(struct cell_run *r, int64_t now, bool force)
 		sampler_look(&r->sampler, sample_inject_json(r->inj, r->ninj));
 		return;
 	}
-	if (monitor_sample(r->mon, &st, &in.maxima) == 0)
+	if (monitor_sample(r->mon, &st) == 0)
 		in.st = &st;
 	in.inject = sample_inject_json(r->inj, r->ninj);
 	/* After the reads: the interval ends when its figures were taken. */
@@ -538,11 +538,16 @@ json_t *cell_result_to_json(const struct cell_result *res)
 			 "worst_loss_pct", res->worst_loss_bp / 100.0,
 			 "guests_died", res->guests_died, "silent_guests", res->silent_guests);
 
-	if (res->probe.ran)
-		json_object_set_new(o, "probe", json_pack("{s:f, s:I, s:I}", "calls_per_s",
-				    res->probe.calls_per_s, "max_chain",
-				    (json_int_t)res->probe.max_chain, "max_lag_us",
-				    (json_int_t)res->probe.max_lag_us));
+	if (res->probe.ran) {
+		json_t *p = json_pack("{s:f, s:I, s:I}", "calls_per_s", res->probe.calls_per_s,
+				      "max_chain", (json_int_t)res->probe.max_chain,
+				      "max_lag_us", (json_int_t)res->probe.max_lag_us);
+
+		if (p && res->probe.irq_known)
+			json_object_set_new(p, "max_irq_us",
+					    json_integer((json_int_t)res->probe.max_irq_us));
+		json_object_set_new(o, "probe", p);
+	}
 	return o;
 }
 
@@ -581,13 +586,18 @@ int cell_result_from_json(const json_t *end, struct cell_result *res)
 		res->silent_guests = silent;
 	}
 	if (sum && json_is_object(json_object_get(sum, "probe"))) {
-		json_int_t chain = 0, lag = 0;
+		json_int_t chain = 0, lag = 0, irq = 0;
 
-		if (json_unpack(json_object_get(sum, "probe"), "{s:F, s:I, s:I}", "calls_per_s",
-				&res->probe.calls_per_s, "max_chain", &chain, "max_lag_us", &lag) == 0) {
+		/* max_irq_us: since uAPI 4 */
+		if (json_unpack(json_object_get(sum, "probe"), "{s:F, s:I, s:I, s?I}", "calls_per_s",
+				&res->probe.calls_per_s, "max_chain", &chain, "max_lag_us", &lag,
+				"max_irq_us", &irq) == 0) {
 			res->probe.ran = true;
 			res->probe.max_chain = (uint64_t)chain;
 			res->probe.max_lag_us = (uint64_t)lag;
+			res->probe.max_irq_us = (uint64_t)irq;
+			res->probe.irq_known = json_object_get(json_object_get(sum, "probe"),
+							       "max_irq_us") != NULL;
 		}
 	}
 	for (int k = 0; k < EV__COUNT && ev; k++)

@@ -19,6 +19,7 @@ enum fo_unit { FU_COUNT, FU_DURATION, FU_LOSS };
 enum fo_metric {
 	FM_MAX_CHAIN,
 	FM_MAX_LAG,
+	FM_MAX_IRQ,
 	FM_CALLS_PER_S,
 	FM_LOST_TICKS,		/* a count; FM_LOST_PCT when written with % */
 	FM_MAXGAP,
@@ -33,6 +34,7 @@ static const struct fo_metric_def {
 } metrics[] = {
 	[FM_MAX_CHAIN] = { "probe.max_chain", FU_COUNT },
 	[FM_MAX_LAG] = { "probe.max_lag", FU_DURATION },
+	[FM_MAX_IRQ] = { "probe.max_irq", FU_DURATION },
 	[FM_CALLS_PER_S] = { "probe.calls_per_s", FU_COUNT },
 	[FM_LOST_TICKS] = { "guest.lost_ticks", FU_LOSS },
 	[FM_MAXGAP] = { "guest.maxgap", FU_DURATION },
@@ -51,7 +53,7 @@ _Static_assert(ARRAY_SIZE(op_names) == FO_EQ + 1, "a comparison without its text
 const char *failon_metrics_help(void)
 {
 	return "probe.max_chain, probe.calls_per_s, guest.late, events.KIND (counts, no unit); "
-	       "probe.max_lag, guest.maxgap (durations: ns, us, ms, s); guest.lost_ticks "
+	       "probe.max_lag, probe.max_irq, guest.maxgap (durations: ns, us, ms, s); guest.lost_ticks "
 	       "(N% of the worst guest's expected ticks, or N ticks over all guests)";
 }
 
@@ -274,6 +276,7 @@ static bool metric_value(const struct failon_cond *c, const struct cell_result *
 	switch ((enum fo_metric)c->metric) {
 	case FM_MAX_CHAIN: *v = (double)r->probe.max_chain; return r->probe.ran;
 	case FM_MAX_LAG: *v = (double)r->probe.max_lag_us; return r->probe.ran;
+	case FM_MAX_IRQ: *v = (double)r->probe.max_irq_us; return r->probe.irq_known;
 	case FM_CALLS_PER_S: *v = r->probe.calls_per_s; return r->probe.ran;
 	case FM_LOST_TICKS: *v = (double)r->lost; return guests;
 	case FM_LOST_PCT: *v = (double)r->worst_loss_bp / 100.0; return guests;

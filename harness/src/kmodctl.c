@@ -119,6 +119,22 @@ static int kmodctl_load(char *why, size_t len)
 	return rc;
 }
 
+/* A module of another uAPI version (one a killed or an older lockmap left
+ * loaded) does not know this version's statistics ioctl: its numbers carry
+ * the struct's size. */
+static bool kmodctl_stale(int fd, char *why, size_t len)
+{
+	struct lockmap_stats *st = calloc(1, sizeof(*st));
+	bool stale = st && kmodctl_ioctl(fd, LOCKMAP_IOC_STATS, st) == -ENOTTY;
+
+	free(st);
+	if (stale)
+		snprintf(why, len, "the loaded %s is not of this lockmap (uAPI %d): it does not "
+			 "know LOCKMAP_IOC_STATS; unload it (rmmod %s) and lockmap loads its own",
+			 KMOD_NAME, LOCKMAP_UAPI_VERSION, KMOD_NAME);
+	return stale;
+}
+
 int kmodctl_open(char *why, size_t len)
 {
 	int fd, rc;
@@ -133,6 +149,10 @@ int kmodctl_open(char *why, size_t len)
 		rc = -errno;
 		snprintf(why, len, "cannot open %s: %s", LOCKMAP_DEV, strerror(errno));
 		return rc;
+	}
+	if (kmodctl_stale(fd, why, len)) {
+		close(fd);
+		return -EPROTO;
 	}
 	return fd;
 }

@@ -21,8 +21,8 @@ struct monitor {
 	/* Samples take the probe's maxima (STATS_TAKE): the window's are
 	 * kept here, from its opening to its close. */
 	bool in_window;
-	bool no_take;			/* the module predates STATS_TAKE */
 	uint64_t win_chain[LOCKMAP_MAX_CPUS], win_lag_ns[LOCKMAP_MAX_CPUS];
+	uint64_t win_irq_ns[LOCKMAP_MAX_CPUS];
 };
 
 /* The kernel's own hard-lockup detector needs the perf NMI watchdog, which
@@ -143,6 +143,7 @@ void monitor_window_open(struct monitor *m)
 	m->window_start = now_ns();
 	memset(m->win_chain, 0, sizeof(m->win_chain));
 	memset(m->win_lag_ns, 0, sizeof(m->win_lag_ns));
+	memset(m->win_irq_ns, 0, sizeof(m->win_irq_ns));
 	m->in_window = true;
 }
 
@@ -154,29 +155,21 @@ static void monitor_keep_maxima(struct monitor *m, const struct lockmap_stats *s
 			m->win_chain[i] = st->cpu[i].probe_max_chain;
 		if (st->cpu[i].probe_lag_max_ns > m->win_lag_ns[i])
 			m->win_lag_ns[i] = st->cpu[i].probe_lag_max_ns;
+		if (st->cpu[i].probe_irq_max_ns > m->win_irq_ns[i])
+			m->win_irq_ns[i] = st->cpu[i].probe_irq_max_ns;
 	}
 }
 
-int monitor_sample(struct monitor *m, struct lockmap_stats *st, bool *maxima)
+int monitor_sample(struct monitor *m, struct lockmap_stats *st)
 {
-	int rc = -ENODEV;
+	int rc;
 
-	*maxima = false;
 	if (!m || m->fd < 0 || !(m->active & LOCKMAP_ACT_PROBE))
 		return -ENODEV;
-	if (!m->no_take) {
-		memset(st, 0, sizeof(*st));
-		rc = kmodctl_ioctl(m->fd, LOCKMAP_IOC_STATS_TAKE, st);
-		/* A module loaded before uAPI 3: samples without maxima. */
-		m->no_take = rc == -ENOTTY;
-	}
-	if (m->no_take)
-		return kmodctl_stats(m->fd, st);
-	if (rc == 0) {
-		*maxima = true;
-		if (m->in_window)
-			monitor_keep_maxima(m, st);
-	}
+	memset(st, 0, sizeof(*st));
+	rc = kmodctl_ioctl(m->fd, LOCKMAP_IOC_STATS_TAKE, st);
+	if (rc == 0 && m->in_window)
+		monitor_keep_maxima(m, st);
 	return rc;
 }
 
@@ -193,10 +186,12 @@ void monitor_window_close(struct monitor *m, struct probe_summary *ps)
 	for (unsigned i = 0; i < m->window.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
 		m->window.cpu[i].probe_max_chain = m->win_chain[i];
 		m->window.cpu[i].probe_lag_max_ns = m->win_lag_ns[i];
+		m->window.cpu[i].probe_irq_max_ns = m->win_irq_ns[i];
 	}
 	m->have_window = true;
 	m->window_ns = now_ns() - m->window_start;
 	ps->ran = true;
+	ps->irq_known = true;
 	for (unsigned i = 0; i < m->window.nr_cpus && i < LOCKMAP_MAX_CPUS; i++) {
 		const struct lockmap_cpu_stats *cs = &m->window.cpu[i];
 
@@ -205,6 +200,8 @@ void monitor_window_close(struct monitor *m, struct probe_summary *ps)
 			ps->max_chain = cs->probe_max_chain;
 		if (cs->probe_lag_max_ns / 1000 > ps->max_lag_us)
 			ps->max_lag_us = cs->probe_lag_max_ns / 1000;
+		if (cs->probe_irq_max_ns / 1000 > ps->max_irq_us)
+			ps->max_irq_us = cs->probe_irq_max_ns / 1000;
 	}
 }
 
@@ -236,13 +233,14 @@ static json_t *monitor_probe_json(const struct monitor *m)
 		if (!cs->probe_calls)
 			continue;
 		snprintf(k, sizeof(k), "%u", i);
-		o = json_pack("{s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
+		o = json_pack("{s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
 			      "calls", (json_int_t)cs->probe_calls,
 			      "calls_per_s", (double)cs->probe_calls / win_s,
 			      "hrtimer_irqs", (json_int_t)cs->probe_hrtimer_irqs,
 			      "timer_irqs", (json_int_t)cs->probe_timer_irqs,
 			      "max_chain", (json_int_t)cs->probe_max_chain,
 			      "max_lag_us", (json_int_t)(cs->probe_lag_max_ns / 1000),
+			      "max_irq_us", (json_int_t)(cs->probe_irq_max_ns / 1000),
 			      "avg_lag_us", (json_int_t)(cs->probe_lag_total_ns / cs->probe_calls / 1000),
 			      "cost_ns_per_call", monitor_probe_cost_ns(&m->window, cs));
 		/* [monitor] probe = timed: the call's own cost and the share of

@@ -18,6 +18,8 @@ struct probe_summary {
 	double calls_per_s;		/* apic_timer_fn calls per second */
 	uint64_t max_chain;		/* most calls in one hrtimer interrupt */
 	uint64_t max_lag_us;		/* worst lag behind the hrtimer's expiry */
+	uint64_t max_irq_us;		/* longest local timer interrupt, */
+	bool irq_known;			/* which journals before uAPI 4 lack */
 };
 
 /* Start what the cell's [monitor] asks for. No module and "auto": *out is a
@@ -27,10 +29,9 @@ int monitor_start(const struct cell *c, struct monitor **out, char *err, size_t 
 /* The observation window starts: probe figures count from here. */
 void monitor_window_open(struct monitor *m);
 /* The probe's statistics for a per-second sample (sample.h), its maxima
- * taken (*maxima: they are the interval's; false with a module older than
- * uAPI 3, whose maxima run from the window's start). -ENODEV when the probe
- * does not run. The window's figures keep the maxima taken. */
-int monitor_sample(struct monitor *m, struct lockmap_stats *st, bool *maxima);
+ * taken: they are the interval's. -ENODEV when the probe does not run. The
+ * window's figures keep the maxima taken. */
+int monitor_sample(struct monitor *m, struct lockmap_stats *st);
 /* The window ends: take the probe's figures. */
 void monitor_window_close(struct monitor *m, struct probe_summary *ps);
 /* The probe handlers' cost per apic_timer_fn call on one cpu, in ns. */

@@ -215,7 +215,9 @@ static void report_repeat(FILE *f, const struct report_run *rr, size_t i)
 		fprintf(f, "; apic_timer_fn %.0f calls/s, longest chain %llu, largest lag %llu us",
 			r->probe.calls_per_s, (unsigned long long)r->probe.max_chain,
 			(unsigned long long)r->probe.max_lag_us);
-	else
+	if (r->probe.irq_known)
+		fprintf(f, ", longest timer interrupt %llu us", (unsigned long long)r->probe.max_irq_us);
+	if (!r->probe.ran)
 		fputs("; no probe figures (the helper module was not loaded)", f);
 	fputs("</p>\n", f);
 	if (r->error[0]) {

@@ -364,10 +364,15 @@ void results_print_cell(const struct run *run, size_t i)
 	       (unsigned long long)r->ticks, (unsigned long long)r->expected,
 	       r->worst_loss_bp / 100.0, (unsigned long long)r->maxgap_us,
 	       (unsigned long long)r->late, ev[0] ? "  events:" : "", ev);
-	if (r->probe.ran)
+	if (r->probe.ran) {
 		printf("      apic_timer_fn: %.0f calls/s, longest chain %llu in one hrtimer interrupt, "
-		       "largest lag %llu us\n", r->probe.calls_per_s,
+		       "largest lag %llu us", r->probe.calls_per_s,
 		       (unsigned long long)r->probe.max_chain, (unsigned long long)r->probe.max_lag_us);
+		if (r->probe.irq_known)
+			printf(", longest timer interrupt %llu us",
+			       (unsigned long long)r->probe.max_irq_us);
+		putchar('\n');
+	}
 	if (failon_metric_hit(&run->failon, r, ev, sizeof(ev)))
 		printf("      reaches fail_on: %s\n", ev);
 	if (r->silent_guests)

@@ -82,11 +82,13 @@ static void results_csv_row(FILE *f, const struct run *run, const struct cell *c
 	fprintf(f, "%s,%llu,%llu", num, (unsigned long long)r->late,
 		(unsigned long long)r->maxgap_us);
 	if (r->probe.ran)
-		fprintf(f, ",%.0f,%llu,%llu", r->probe.calls_per_s,
+		fprintf(f, ",%.0f,%llu,%llu,", r->probe.calls_per_s,
 			(unsigned long long)r->probe.max_chain,
 			(unsigned long long)r->probe.max_lag_us);
 	else
-		fputs(",,,", f);
+		fputs(",,,,", f);
+	if (r->probe.irq_known)
+		fprintf(f, "%llu", (unsigned long long)r->probe.max_irq_us);
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%u", r->nevents[k]);
 	fputc(',', f);
@@ -111,7 +113,7 @@ static int results_write_csv(const struct run *run)
 	fputs("index,rep,cell_id,", f);
 	results_csv_axes(f, g, NULL);
 	fputs("outcome,seconds,guests_died,ticks,expected,lost,worst_loss_pct,late,maxgap_us", f);
-	fputs(",probe_calls_per_s,probe_max_chain,probe_max_lag_us", f);
+	fputs(",probe_calls_per_s,probe_max_chain,probe_max_lag_us,probe_max_irq_us", f);
 	for (int k = 0; k < EV__COUNT; k++)
 		fprintf(f, ",%s", event_kind_name((enum event_kind)k));
 	fputs(",fail_on,error\n", f);

@@ -18,6 +18,7 @@ void sample_cpu_interval(const struct lockmap_cpu_stats *prev,
 	out->calls = sample_delta(prev ? prev->probe_calls : 0, cur->probe_calls);
 	out->max_chain = cur->probe_max_chain;
 	out->max_lag_ns = cur->probe_lag_max_ns;
+	out->max_irq_ns = cur->probe_irq_max_ns;
 }
 
 void sample_guest_interval(bool have_prev, const struct tick_report *prev,
@@ -83,7 +84,8 @@ void sampler_look(struct sampler *s, json_t *inject)
 	json_decref(inject);
 }
 
-/* {"N": {"calls", "max_chain", "max_lag_us"}} of the cpus with calls so far. */
+/* {"N": {"calls", "max_chain", "max_lag_us", "max_irq_us"}} of the cpus with
+ * calls so far. */
 static json_t *sampler_cpus(struct sampler *s, const struct sample_in *in)
 {
 	const struct lockmap_stats *st = in->st;
@@ -100,14 +102,11 @@ static json_t *sampler_cpus(struct sampler *s, const struct sample_in *in)
 		if (!(s->cpus & (1ull << i)))
 			continue;
 		snprintf(k, sizeof(k), "%u", i);
-		json_object_set_new(cpus, k, json_pack("{s:I, s:o, s:o}", "calls",
-						       (json_int_t)sc.calls, "max_chain",
-						       in->maxima ? json_integer((json_int_t)sc.max_chain)
-								  : json_null(),
-						       "max_lag_us",
-						       in->maxima ? json_integer((json_int_t)
-										 (sc.max_lag_ns / 1000))
-								  : json_null()));
+		json_object_set_new(cpus, k, json_pack("{s:I, s:I, s:I, s:I}",
+						       "calls", (json_int_t)sc.calls,
+						       "max_chain", (json_int_t)sc.max_chain,
+						       "max_lag_us", (json_int_t)(sc.max_lag_ns / 1000),
+						       "max_irq_us", (json_int_t)(sc.max_irq_ns / 1000)));
 	}
 	s->prev = *st;
 	s->have_prev = true;

@@ -23,6 +23,7 @@ struct sample_cpu {
 	uint64_t calls;		/* apic_timer_fn calls */
 	uint64_t max_chain;	/* longest chain in one timer interrupt */
 	uint64_t max_lag_ns;	/* largest lag behind the hrtimer's expiry */
+	uint64_t max_irq_ns;	/* longest timer interrupt */
 };
 
 /* One cpu's interval from the statistics at its start (prev) and at its end
@@ -62,8 +63,9 @@ struct sample_in {
 	int rep;			/* its repeat */
 	const char *phase;		/* warmup, window, cooldown */
 	int64_t now;			/* monotonic ns */
-	const struct lockmap_stats *st;	/* the probe's, or NULL when it does not run */
-	bool maxima;			/* st's maxima are the interval's (STATS_TAKE) */
+	/* the probe's, read with STATS_TAKE (its maxima are the interval's), or
+	 * NULL when it does not run */
+	const struct lockmap_stats *st;
 	const struct guest_metrics *const *guests;	/* nguests of them */
 	json_t *inject;			/* {"irqoff": true, ...} now (a last look); the record
 					 * takes it */
@@ -81,8 +83,8 @@ void sampler_look(struct sampler *s, json_t *inject);
 bool sampler_due(const struct sampler *s, int64_t now);
 /* The sample record of the interval ending at in->now ({"type":"sample",
  * "cell", "rep", "phase", "t" (s since the cell's start), "dt" (s the
- * interval lasted), "cpus" ({"N": {"calls", "max_chain", "max_lag_us"}}, the
- * maxima null without STATS_TAKE; null without the probe), "guests" ([{"ticks",
+ * interval lasted), "cpus" ({"N": {"calls", "max_chain", "max_lag_us", "max_irq_us"}};
+ * null without the probe), "guests" ([{"ticks",
  * "expected"}], null for a guest with no report yet), "inject"}); the
  * sampler moves on to it. NULL when out of memory. */
 json_t *sampler_record(struct sampler *s, const struct sample_in *in);

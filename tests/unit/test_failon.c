@@ -104,7 +104,7 @@ static void test_hit(void **state)
 
 	(void)state;
 	assert_int_equal(failon_parse("probe.max_chain > 1000, guest.lost_ticks > 5%, "
-				      "events.hrtimer_hang >= 1, probe.max_lag >= 1ms",
+				      "events.hrtimer_hang >= 1, probe.max_lag >= 1ms, probe.max_irq > 4s",
 				      NULL, &f, err, sizeof(err)), 0);
 	/* No probe, no guests: nothing measured crosses nothing. */
 	assert_false(failon_hit(&f, &r, why, sizeof(why)));
@@ -121,6 +121,14 @@ static void test_hit(void **state)
 	assert_true(failon_hit(&f, &r, why, sizeof(why)));
 	assert_string_equal(why, "probe.max_lag 1000us (>= 1ms)");
 	r.probe.max_lag_us = 0;
+	/* The longest timer interrupt: not from a journal that lacks it. */
+	r.probe.max_irq_us = 6800000;
+	assert_false(failon_hit(&f, &r, why, sizeof(why)));
+	r.probe.irq_known = true;
+	assert_true(failon_hit(&f, &r, why, sizeof(why)));
+	assert_string_equal(why, "probe.max_irq 6800000us (> 4s)");
+	r.probe.max_irq_us = 4000000;
+	assert_false(failon_hit(&f, &r, why, sizeof(why)));
 	r.expected = 1000;
 	r.worst_loss_bp = 500;
 	assert_false(failon_hit(&f, &r, why, sizeof(why)));

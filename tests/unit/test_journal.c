@@ -456,6 +456,45 @@ static void test_repair_edges(void **state)
 	assert_int_equal(before, after);
 }
 
+/* The probe's figures read back; the longest timer interrupt (uAPI 4) is
+ * unknown, not 0, in a record written before it existed. */
+static void test_cell_end_probe(void **state)
+{
+	const struct cell c = { .id = "0123456789abcdef", .index = 3, .rep = 1 };
+	struct cell_result local, back;
+	json_t *a = cell_end_local(&c, &local), *probe;
+
+	(void)state;
+	assert_null(json_object_get(json_object_get(a, "summary"), "probe"));
+	assert_int_equal(cell_result_from_json(a, &back), 0);
+	assert_false(back.probe.ran);
+	json_decref(a);
+
+	local.probe = (struct probe_summary){ .ran = true, .calls_per_s = 799000.5,
+					      .max_chain = 5736000, .max_lag_us = 3200000,
+					      .max_irq_us = 6912345, .irq_known = true };
+	a = journal_cell_end(&c, &local, &(struct journal_cell_end_info){ .source = "cell" });
+	assert_int_equal(cell_result_from_json(a, &back), 0);
+	assert_true(back.probe.ran && back.probe.irq_known);
+	assert_int_equal(back.probe.max_chain, 5736000);
+	assert_int_equal(back.probe.max_lag_us, 3200000);
+	assert_int_equal(back.probe.max_irq_us, 6912345);
+	probe = json_object_get(json_object_get(a, "summary"), "probe");
+	assert_int_equal(json_integer_value(json_object_get(probe, "max_irq_us")), 6912345);
+
+	json_object_del(probe, "max_irq_us");
+	assert_int_equal(cell_result_from_json(a, &back), 0);
+	assert_true(back.probe.ran);
+	assert_false(back.probe.irq_known);
+	assert_int_equal(back.probe.max_chain, 5736000);
+	json_decref(a);
+	/* and it is not written back as 0 */
+	a = journal_cell_end(&c, &back, &(struct journal_cell_end_info){ .source = "cell" });
+	assert_null(json_object_get(json_object_get(json_object_get(a, "summary"), "probe"),
+				    "max_irq_us"));
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_outcome_order),
 		cmocka_unit_test(test_cell_end_same_keys),
+		cmocka_unit_test(test_cell_end_probe),
 		cmocka_unit_test_setup_teardown(test_cell_end_through_journal, setup, teardown),
 	};
 

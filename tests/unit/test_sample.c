@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The per-second sample records (sample.c): per-cpu counts are differences
  * of the module's counters (a reset counts from 0), the maxima are those the
- * module handed over for the interval (null when it could not), a cpu that
+ * module handed over for the interval, a cpu that
  * had calls stays in every later sample, each guest's ticks are the
  * difference of its latest reports (none yet: null; a guest that started
  * again counts from 0), and t/dt come from the cell's clock. */
@@ -15,7 +15,8 @@ static void test_cpu_interval(void **state)
 {
 	struct lockmap_cpu_stats prev = { .probe_calls = 1000, .probe_max_chain = 9 };
 	struct lockmap_cpu_stats cur = { .probe_calls = 1900, .probe_max_chain = 40,
-					 .probe_lag_max_ns = 3000000 };
+					 .probe_lag_max_ns = 3000000,
+					 .probe_irq_max_ns = 4500000 };
 	struct sample_cpu sc;
 
 	(void)state;
@@ -23,6 +24,7 @@ static void test_cpu_interval(void **state)
 	assert_int_equal(sc.calls, 900);
 	assert_int_equal(sc.max_chain, 40);
 	assert_int_equal(sc.max_lag_ns, 3000000);
+	assert_int_equal(sc.max_irq_ns, 4500000);
 	/* RESET between the two (the window opened): from 0. */
 	cur.probe_calls = 300;
 	sample_cpu_interval(&prev, &cur, &sc);
@@ -72,7 +74,7 @@ static void test_sampler_records(void **state)
 	struct lockmap_stats st = { .nr_cpus = 2 };
 	struct sampler s;
 	struct sample_in in = { .cell = "abc", .rep = 1, .phase = "warmup", .st = &st,
-				.maxima = true, .guests = gm };
+				.guests = gm };
 	json_t *rec;
 
 	(void)state;
@@ -107,7 +109,8 @@ static void test_sampler_records(void **state)
 	/* 2: a catch-up on cpu 1 (the module took the maxima: these are the
 	 * interval's); cpu 0 still silent; both guests reported. */
 	st.cpu[1] = (struct lockmap_cpu_stats){ .probe_calls = 9000, .probe_max_chain = 4000,
-						.probe_lag_max_ns = 3000000000ull };
+						.probe_lag_max_ns = 3000000000ull,
+						.probe_irq_max_ns = 2400000000ull };
 	g0.latest = (struct tick_report){ .seq = 2, .ticks = 1100, .expected = 2000 };
 	g1.have_latest = true;
 	g1.latest = (struct tick_report){ .seq = 1, .ticks = 800, .expected = 1000 };
@@ -118,6 +121,7 @@ static void test_sampler_records(void **state)
 	assert_int_equal(rec_int(rec, "1", "calls"), 8000);
 	assert_int_equal(rec_int(rec, "1", "max_chain"), 4000);
 	assert_int_equal(rec_int(rec, "1", "max_lag_us"), 3000000);
+	assert_int_equal(rec_int(rec, "1", "max_irq_us"), 2400000);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(
 				 json_object_get(rec, "guests"), 0), "ticks")), 110);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(
@@ -137,17 +141,19 @@ static void test_sampler_records(void **state)
 	assert_true(json_is_true(json_object_get(json_object_get(rec, "inject"), "irqoff")));
 	json_decref(rec);
 
-	/* 3: a module without STATS_TAKE: counts, but maxima null; cpu 1 had
-	 * no call and is still reported (0), so its series stays whole. */
-	in.maxima = false;
+	/* 3: cpu 1 had no call and is still reported (0), so its series stays
+	 * whole; the module took the maxima at the last sample: 0 now. */
+	st.cpu[1].probe_max_chain = 0;
+	st.cpu[1].probe_lag_max_ns = 0;
+	st.cpu[1].probe_irq_max_ns = 0;
 	in.now = t0 + 3 * NSEC_PER_SEC;
 	in.inject = NULL;
 	rec = sampler_record(&s, &in);
 	/* The next interval starts afresh: nothing seen, no injector. */
 	assert_int_equal(json_object_size(json_object_get(rec, "inject")), 0);
 	assert_int_equal(rec_int(rec, "1", "calls"), 0);
-	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(rec, "cpus"),
-								  "1"), "max_chain")));
+	assert_int_equal(rec_int(rec, "1", "max_chain"), 0);
+	assert_int_equal(rec_int(rec, "1", "max_irq_us"), 0);
 	/* From the sample at 2.75 s to this one at 3 s. */
 	assert_float_equal(json_number_value(json_object_get(rec, "dt")), 0.25, 1e-9);
 	assert_true(json_is_object(json_object_get(rec, "inject")));
