@@ -54,6 +54,11 @@ check "  the probe saw a catch-up chain of 2 or more (chain $chain, lag $lag us)
   "[ -n '$chain' ] && [ '$chain' -ge 2 ] && [ '$lag' -ge 10000000 ]"
 check "  the module measured one 12 s section" \
   "grep '\"type\":\"cell_end\"' '$tmp/r1/latest/journal.jsonl' | grep -q '\"sections\":1'"
+irq=$(csv_col "$csv" 2 probe_max_irq_us)
+# The section runs with interrupts off in a thread, not in an interrupt: the
+# timer interrupt that comes after it is timed, not the 12 s before it.
+check "  the probe timed the longest timer interrupt, and the section is not one ($irq us)" \
+  "[ -n '$irq' ] && [ '$irq' -gt 0 ] && [ '$irq' -lt 10000000 ]"
 
 lab tests/data/profiles/e2e/lab-nmi.profile "$tmp/r2"
 rc=$?
