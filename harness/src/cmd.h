@@ -18,7 +18,7 @@ int cmd_soak(int argc, char **argv);
  * returns: 1 taken into lo, 0 not a lab option, -1 a wrong argument (said). */
 enum {
 	LAB_OPT_ACCEL = 256, LAB_OPT_APPEND, LAB_OPT_TCG_THREAD, LAB_OPT_BOOT, LAB_OPT_HANG,
-	LAB_OPT_CPUS, LAB_OPT_MEM, LAB_OPT_WAIT, LAB_OPT_PSTORE,
+	LAB_OPT_END, LAB_OPT_CPUS, LAB_OPT_MEM, LAB_OPT_WAIT, LAB_OPT_PSTORE,
 	LAB_OPT__END
 };
 #define LAB_LONG_OPTS \
@@ -27,6 +27,7 @@ enum {
 	{ "tcg-thread", required_argument, NULL, LAB_OPT_TCG_THREAD }, \
 	{ "boot-timeout", required_argument, NULL, LAB_OPT_BOOT }, \
 	{ "hang-timeout", required_argument, NULL, LAB_OPT_HANG }, \
+	{ "end-timeout", required_argument, NULL, LAB_OPT_END }, \
 	{ "cpus", required_argument, NULL, LAB_OPT_CPUS }, \
 	{ "memory", required_argument, NULL, LAB_OPT_MEM }, \
 	{ "wait", no_argument, NULL, LAB_OPT_WAIT }, \

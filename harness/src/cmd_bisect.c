@@ -32,7 +32,7 @@ static void bisect_usage(FILE *f)
 		"                           output is DIR/kernel-build.log\n"
 		"      --no-ccache          build without ccache\n"
 		"      --accel, --tcg-thread, --append, --boot-timeout, --hang-timeout,\n"
-		"      --cpus, --memory, --wait: as for `lockmap lab`\n"
+		"      --end-timeout, --cpus, --memory, --wait: as for `lockmap lab`\n"
 		"  -q, --quiet              only the cell lines, the summaries and the verdict\n"
 		"  -v, --verbose            debug messages\n"
 		"  -h, --help               this text\n"

@@ -39,6 +39,10 @@ static void lab_usage(FILE *f)
 		"                         %d under KVM)\n"
 		"      --hang-timeout S   seconds of console and heartbeat silence that\n"
 		"                         make host_hang (default: [run] hang_timeout, 30)\n"
+		"      --end-timeout S    seconds a cell may run past its planned end with\n"
+		"                         the lab host alive (a cpu locked so that its guests\n"
+		"                         never finish exiting) before the host is rebooted\n"
+		"                         and the cell is host_hang (default %d)\n"
 		"      --cpus N           lab host vCPUs (default 2)\n"
 		"      --memory MB        lab host memory (default 2048)\n"
 		"      --pstore           the lab host keeps its RAM across its boots (a file\n"
@@ -55,7 +59,7 @@ static void lab_usage(FILE *f)
 		"\n"
 		"%s",
 		LAB_TCG_THREAD_DEFAULT, LAB_BOOT_TIMEOUT_TCG, LAB_BOOT_TIMEOUT_KVM,
-		LOCKMAP_RUN_EXIT_HELP);
+		LAB_END_TIMEOUT, LOCKMAP_RUN_EXIT_HELP);
 }
 
 /* A positive number of seconds, MB or cpus; -1 when s is not one. */
@@ -95,9 +99,11 @@ int cmd_lab_opt(int c, const char *arg, const char *opt, const char *verb, struc
 		return 1;
 	case LAB_OPT_BOOT:
 	case LAB_OPT_HANG:
+	case LAB_OPT_END:
 	case LAB_OPT_CPUS:
 	case LAB_OPT_MEM:
 		num = c == LAB_OPT_BOOT ? &lo->boot_timeout_s : c == LAB_OPT_HANG ? &lo->hang_timeout_s :
+		      c == LAB_OPT_END ? &lo->end_timeout_s :
 		      c == LAB_OPT_CPUS ? &lo->cpus : &lo->mem_mb;
 		*num = lab_parse_pos(arg);
 		if (*num < 0) {

@@ -68,7 +68,7 @@ static enum lab_end lab_boot_once(struct lab *L, struct lab_boot *b)
 	end = lab_watch(L, b);
 	if (b->qmp && !b->exited) {
 		end = lab_watch_status(b, end);
-		if (end == LAB_END_HANG)
+		if (end == LAB_END_HANG || end == LAB_END_OVERDUE)
 			b->hang_cpus = lab_hang_sample(L, b, b->hang_where, sizeof(b->hang_where));
 	}
 	/* A kernel that dies before its first heartbeat did not boot, whatever
@@ -157,12 +157,16 @@ static int lab_cells(struct lab *L)
 			break;
 		case LAB_END_PANIC:
 		case LAB_END_HANG:
+		case LAB_END_OVERDUE:
 		case LAB_END_DIED:
 			if (end == LAB_END_PANIC)
 				snprintf(why, sizeof(why), "lab host panicked (%.200s)", b.panic_how);
 			else if (end == LAB_END_HANG)
 				snprintf(why, sizeof(why), "lab host silent for %d s (console and heartbeat)%s%s; last console line: %s",
 					 L->hang_timeout_s, b.hang_where[0] ? "; " : "", b.hang_where, tail);
+			else if (end == LAB_END_OVERDUE)
+				snprintf(why, sizeof(why), "lab host alive, cell not ended %d s past its end%s%s; last console line: %s",
+					 L->end_timeout_s, b.hang_where[0] ? "; " : "", b.hang_where, tail);
 			else
 				snprintf(why, sizeof(why), "lab host went away (QEMU exited, status %d) without a panic report; last console line: %s",
 					 WIFEXITED(b.status) ? WEXITSTATUS(b.status) : 128 + WTERMSIG(b.status),
@@ -171,8 +175,11 @@ static int lab_cells(struct lab *L)
 			lm_warn("lab: %s", why);
 			/* --pstore: as on a real host, the run that resumes inside
 			 * decides the cell from what survived (resume_crash.h); from
-			 * the console only when the host dies in it again. */
-			if (b.cur >= 0 && L->o->pstore && L->left_cell != b.cur) {
+			 * the console only when the host dies in it again. An overdue
+			 * cell did not die: lockmap reboots the host, and the
+			 * console is what there is. */
+			if (b.cur >= 0 && L->o->pstore && L->left_cell != b.cur &&
+			    end != LAB_END_OVERDUE) {
 				L->left_cell = b.cur;
 				lab_journal_cell_left(L, &b, why);
 			} else if (b.cur >= 0) {
@@ -243,13 +250,14 @@ static int lab_paths(struct lab *L)
 /* run.json's record of the lab host: what boots and how. */
 static json_t *lab_facts(const struct lab *L)
 {
-	return json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}}",
+	return json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i}}",
 			 "target", "lab", "lab",
 			 "kernel", L->li.kernel, "kernel_release", L->li.version,
 			 "module", L->li.module, "initramfs", L->li.initramfs,
 			 "accel", L->accel, "accel_reason", L->accel_why,
 			 "cpus", L->cpus, "memory_mb", L->mem_mb,
-			 "boot_timeout_s", L->boot_timeout_s, "hang_timeout_s", L->hang_timeout_s);
+			 "boot_timeout_s", L->boot_timeout_s, "hang_timeout_s", L->hang_timeout_s,
+			 "end_timeout_s", L->end_timeout_s);
 }
 
 static void lab_free(struct lab *L)
@@ -321,6 +329,7 @@ static int lab_prepare(struct lab *L, const char *kernel)
 	/* Command line first, then the profile's [run], then the defaults. */
 	L->hang_timeout_s = L->o->hang_timeout_s > 0 ? L->o->hang_timeout_s :
 			    (int)(profile_key(L->prof, "run", "hang_timeout")->vals[0].num / NSEC_PER_SEC);
+	L->end_timeout_s = L->o->end_timeout_s > 0 ? L->o->end_timeout_s : LAB_END_TIMEOUT;
 	L->boot_timeout_s = L->o->boot_timeout_s > 0 ? L->o->boot_timeout_s :
 			    (int)(profile_key(L->prof, "run", "boot_timeout")->vals[0].num / NSEC_PER_SEC);
 	if (L->boot_timeout_s <= 0)

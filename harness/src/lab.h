@@ -17,12 +17,19 @@
  * harness/lab/README.md. */
 #define LAB_TCG_THREAD_DEFAULT "multi"
 
+/* Seconds a cell may go on past its planned end (its guests up, then warm-up,
+ * window and cool-down) with the lab host alive, before the host is rebooted
+ * and the cell is host_hang: a catch-up storm can lock a cpu so that the
+ * guests pinned to it never finish exiting. */
+#define LAB_END_TIMEOUT 120
+
 struct lab_opts {
 	const char *accel;	/* how QEMU runs the lab host: "auto" (NULL), "kvm", "tcg" */
 	const char *append;	/* extra kernel command line, or NULL */
 	const char *tcg_thread;	/* "single" or "multi" (QEMU -accel tcg,thread=); NULL: LAB_TCG_THREAD_DEFAULT */
 	int boot_timeout_s;	/* 0: LAB_BOOT_TIMEOUT_TCG / _KVM */
 	int hang_timeout_s;	/* 0: the profile's [run] hang_timeout */
+	int end_timeout_s;	/* 0: LAB_END_TIMEOUT */
 	int cpus;		/* lab host vCPUs; 0: 2 */
 	int mem_mb;		/* lab host memory; 0: 2048 */
 	bool wait;		/* wait while another lockmap holds this host */

@@ -30,6 +30,7 @@ enum lab_end {
 	LAB_END_INNER,		/* the inner run finished and the host powered off */
 	LAB_END_PANIC,		/* GUEST_PANICKED or a console panic */
 	LAB_END_HANG,		/* console and heartbeat silent past the limit */
+	LAB_END_OVERDUE,	/* alive, but the cell did not end long after its planned end */
 	LAB_END_DIED,		/* QEMU exited without a word from the inner run */
 	LAB_END_NOBOOT,		/* no heartbeat within the boot limit, or init failed */
 	LAB_END_STOP,		/* a signal asked lockmap to stop */
@@ -40,7 +41,7 @@ struct lab {
 	struct labimage li;
 	const char *accel;
 	char accel_why[768];
-	int boot_timeout_s, hang_timeout_s, cpus, mem_mb;
+	int boot_timeout_s, hang_timeout_s, end_timeout_s, cpus, mem_mb;
 	struct profile *prof;
 	struct grid grid;
 	struct run run;
@@ -85,6 +86,7 @@ struct lab_boot {
 	 * a cell_end */
 	int cur;
 	int64_t cur_t0;
+	int64_t cur_guests_at;		/* its guests_start record came (0: not yet) */
 	FILE *cur_con;
 	json_t *cur_events;
 	unsigned cur_nevents[EV__COUNT];

@@ -17,7 +17,7 @@
 
 static const char *const lab_end_names[] = {
 	[LAB_END_INNER] = "inner_exit", [LAB_END_PANIC] = "panic",
-	[LAB_END_HANG] = "host_hang", [LAB_END_DIED] = "died",
+	[LAB_END_HANG] = "host_hang", [LAB_END_OVERDUE] = "overdue", [LAB_END_DIED] = "died",
 	[LAB_END_NOBOOT] = "no_boot", [LAB_END_STOP] = "interrupted",
 };
 
@@ -50,6 +50,7 @@ static void lab_journal_cell_start(struct lab *L, struct lab_boot *b, size_t idx
 	lab_journal_cell_close(b);
 	b->cur = (int)idx;
 	b->cur_t0 = now_ns();
+	b->cur_guests_at = 0;
 	b->cur_events = json_array();
 	memset(b->cur_nevents, 0, sizeof(b->cur_nevents));
 	b->cur_worst = OUT_CLEAN;
@@ -78,6 +79,12 @@ static void lab_journal_record(struct lab *L, struct lab_boot *b, json_t *rec)
 	json_int_t idx = json_integer_value(json_object_get(rec, "index"));
 	struct cell_result res;
 
+	/* The cell's guests are up: from here its end is due by a known time. */
+	if (type && id && !strcmp(type, "guests_start") && b->cur >= 0 &&
+	    !strcmp(L->grid.cells[b->cur].id, id)) {
+		b->cur_guests_at = now_ns();
+		return;
+	}
 	if (!type || !id || idx < 0 || (size_t)idx >= L->grid.ncells ||
 	    strcmp(L->grid.cells[idx].id, id))
 		return;

@@ -61,6 +61,8 @@ enum lab_end lab_watch(struct lab *L, struct lab_boot *b)
 {
 	int64_t boot_ns = (int64_t)L->boot_timeout_s * NSEC_PER_SEC;
 	int64_t hang_ns = (int64_t)L->hang_timeout_s * NSEC_PER_SEC;
+	/* the cell's guests up, then warm-up, window and cool-down, then this */
+	int64_t end_ns = L->cell_ns + (int64_t)L->end_timeout_s * NSEC_PER_SEC;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = sig_fd(), .events = POLLIN };
@@ -99,6 +101,8 @@ enum lab_end lab_watch(struct lab *L, struct lab_boot *b)
 		quiet = now - (b->last_hb > b->last_con ? b->last_hb : b->last_con);
 		if (b->up && !b->inner_done && quiet >= hang_ns)
 			return LAB_END_HANG;
+		if (b->cur >= 0 && b->cur_guests_at && now - b->cur_guests_at >= end_ns)
+			return LAB_END_OVERDUE;
 		progress_draw(&L->pg, 0);
 		(void)poll(&pfd, 1, 100);
 	}
