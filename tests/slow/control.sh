@@ -95,6 +95,11 @@ chains() {
   jq -R -r 'fromjson? // empty | select(.type == "cell_end") | .summary.probe.max_chain // empty' \
     "$1/journal.jsonl" 2>/dev/null
 }
+# irqs RUN: the longest timer interrupt (us) of each repeat that measured one.
+irqs() {
+  jq -R -r 'fromjson? // empty | select(.type == "cell_end") | .summary.probe.max_irq_us // empty' \
+    "$1/journal.jsonl" 2>/dev/null
+}
 for v in fixed unfixed; do
   if [ "$v" = fixed ]; then img=$fixed; else img=$unfixed; fi
   mkdir -p "$tmp/$v"
@@ -107,6 +112,7 @@ for v in fixed unfixed; do
   check "$v kernel: the lab ran the cell 3 times (exit $rc; $outcomes)" "[ '$rc' = 0 ]"
   check "$v kernel: the probe measured the catch-up in at least 2 of 3 repeats ($measured)" "[ '$measured' -ge 2 ]"
   echo "# $v ($img): longest chains $(chains "$run" | paste -sd' ')"
+  echo "# $v: longest timer interrupts $(irqs "$run" | paste -sd' ') us"
   [ "$rc" = 0 ] || tail -n 20 "$tmp/$v.log" | sed 's/^/# /'
 done
 fmax=$(chains "$tmp/fixed/latest" | sort -n | tail -n 1)
