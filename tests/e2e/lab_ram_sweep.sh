@@ -13,8 +13,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 . tests/lib/tap.sh
 
 e2e_tmp
-# A lock of our own: this lab boots nothing and must not wait for others.
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 
 if [ ! -d /dev/shm ] || [ ! -w /dev/shm ]; then
   skip "a killed lab's RAM file is removed" "no writable /dev/shm"

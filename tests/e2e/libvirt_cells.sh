@@ -49,7 +49,7 @@ if [ $rc -ne 0 ]; then
 fi
 printf '%s\n' "$started" | sed -n 's/^./# started for this test: &/p'
 
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 uri=qemu:///system
 
 # domains PATTERN: the running domains whose name matches PATTERN (grep -E).
