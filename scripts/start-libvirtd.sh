@@ -2,7 +2,11 @@
 # Start virtlogd and libvirtd as daemons when they are not running, for the
 # libvirt launcher's tests and for hosts where systemd is not PID 1 (where it
 # is, `systemctl start libvirtd` does the same). Exits 0 once libvirtd answers
-# on its socket; 1 with the reason (on stderr) when it cannot be started.
+# on its socket; 1 with the reason (on stderr) when it cannot be started. On
+# stdout, a line "NAME PID" for each daemon it started (none when both ran
+# already; said also when it fails later), so that a caller stops only what
+# it started: the daemons outlive this script, and a test must leave the host
+# as it found it (tests/e2e/libvirt_cells.sh).
 set -eu
 
 sock=/run/libvirt/libvirt-sock
@@ -17,13 +21,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # pgrep -x matches the process name exactly: a libvirtd of this host, not a
-# command line that mentions it.
-if ! pgrep -x virtlogd >/dev/null 2>&1; then
-  virtlogd -d
-fi
-if ! pgrep -x libvirtd >/dev/null 2>&1; then
-  libvirtd -d
-fi
+# command line that mentions it. -d returns once the daemon runs (it waits
+# for its child to say so); said at once, so that a caller stops it even when
+# libvirtd then does not come up.
+for d in virtlogd libvirtd; do
+  if ! pgrep -x "$d" >/dev/null 2>&1; then
+    "$d" -d
+    echo "$d $(pgrep -x -o "$d")"
+  fi
+done
 
 # libvirtd makes its socket once it is ready to answer.
 i=0

@@ -234,8 +234,9 @@ static int lab_paths(struct lab *L)
 	L->qemu_log = xasprintf("%s/lab-qemu.log", L->rundir);
 	L->inner_log = xasprintf("%s/lab-inner.log", L->rundir);
 	if (L->o->pstore) {
-		L->ram_path = xasprintf("/dev/shm/lockmap-lab-%s.ram", L->run.id);
-		(void)unlink(L->ram_path);
+		L->ram_fd = runfiles_ram_open(RUNFILES_RAM_DIR, L->run.id, &L->ram_path);
+		if (L->ram_fd < 0)
+			return L->ram_fd;
 	}
 	/* QEMU appends to these; lockmap reads from where it stopped. */
 	if (labimage_write_file(L->console_path, "") < 0 || labimage_write_file(L->hb_path, "") < 0)
@@ -266,9 +267,12 @@ static void lab_free(struct lab *L)
 		results_close(&L->run);
 	if (L->qmp_path)
 		(void)unlink(L->qmp_path);
-	/* Two gigabytes of RAM held in /dev/shm until removed. */
+	/* Two gigabytes of RAM held in /dev/shm until removed; removed before
+	 * its flock goes, so that no sweep takes it for a killed lab's. */
 	if (L->ram_path)
 		(void)unlink(L->ram_path);
+	if (L->ram_fd >= 0)
+		close(L->ram_fd);
 	free(L->ram_path);
 	if (L->con_fd > 0)
 		close(L->con_fd);
@@ -303,6 +307,22 @@ static int lab_check(struct lab *L)
 	return precheck_all(&L->grid, &hf);
 }
 
+/* The RAM files of --pstore labs whose lockmap was killed (runfiles.h): two
+ * gigabytes each in /dev/shm, and no later lab reads them (each lab makes a
+ * run of its own, and its RAM file is named for it). Any lab removes them. */
+static void lab_sweep_ram(void)
+{
+	char names[1024];
+	int n = runfiles_ram_sweep(RUNFILES_RAM_DIR, names, sizeof(names));
+
+	if (names[0])
+		lm_info("lab: removed %s: the RAM of a --pstore lab whose lockmap was killed",
+			names);
+	if (n < 0)
+		lm_warn("lab: cannot remove a killed lab's %s/lockmap-lab-*.ram: %s; remove it by hand",
+			RUNFILES_RAM_DIR, strerror(-n));
+}
+
 /* Everything else lab_run needs before it can make the run directory: QEMU,
  * the kernel image, the accelerator, the limits, the signal handlers. Returns
  * 0 or the exit code. */
@@ -311,6 +331,7 @@ static int lab_prepare(struct lab *L, const char *kernel)
 	char err[1024], qemu[PATH_MAX];
 	int rc;
 
+	lab_sweep_ram();
 	if (!spawn_which(QEMU_BIN, qemu, sizeof(qemu))) {
 		lm_err("lab: %s not found; install it: apt-get install qemu-system-x86", QEMU_BIN);
 		return EXIT_NOTREADY;
@@ -409,7 +430,8 @@ int lab_run(const char *kernel, const char *profile_path, const char *results_ba
 	    const struct lab_opts *opts)
 {
 	static const struct lab_opts defaults = { 0 };
-	struct lab L = { .o = opts ? opts : &defaults, .con_fd = -1, .jr_fd = -1, .left_cell = -1 };
+	struct lab L = { .o = opts ? opts : &defaults, .con_fd = -1, .jr_fd = -1, .ram_fd = -1,
+			 .left_cell = -1 };
 	struct runlock *lk = NULL;
 	char err[1024];
 	int exit_code;

@@ -50,6 +50,7 @@ struct lab {
 	char *profile_copy;		/* the profile, inside the run directory */
 	char *console_path, *hb_path, *qemu_log, *qmp_path, *inner_log;
 	char *ram_path;			/* --pstore: the lab host's RAM, kept across boots */
+	int ram_fd;			/* its flock, held while this lab lives; -1: none */
 	int left_cell;			/* --pstore: the cell last left to the inner run's
 					 * resume; -1: none */
 	int con_fd, jr_fd;

@@ -135,6 +135,21 @@ int labimage_default_kernel(char *path, size_t len, char *why, size_t wlen)
 	return -ENOENT;
 }
 
+int labimage_kernel_find(const char *image, labimage_default_fn *dflt, char *path, size_t len,
+			 char *rel, size_t rlen, char *why, size_t wlen)
+{
+	int rc;
+
+	if (image) {
+		snprintf(path, len, "%s", image);
+	} else {
+		rc = dflt(path, len, why, wlen);
+		if (rc)
+			return rc;
+	}
+	return labimage_kernel_version(path, rel, rlen, why, wlen);
+}
+
 int labimage_write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -540,7 +555,6 @@ static int labimage_files(struct lab_files *lf, char *why, size_t wlen)
 	return 0;
 }
 
-
 int labimage_prepare(const char *image, struct labimage *li, char *why, size_t wlen)
 {
 	struct lab_files lf = { 0 };
@@ -548,14 +562,8 @@ int labimage_prepare(const char *image, struct labimage *li, char *why, size_t w
 	int rc;
 
 	memset(li, 0, sizeof(*li));
-	if (image) {
-		snprintf(li->kernel, sizeof(li->kernel), "%s", image);
-	} else {
-		rc = labimage_default_kernel(li->kernel, sizeof(li->kernel), why, wlen);
-		if (rc)
-			return rc;
-	}
-	rc = labimage_kernel_version(li->kernel, li->version, sizeof(li->version), why, wlen);
+	rc = labimage_kernel_find(image, labimage_default_kernel, li->kernel, sizeof(li->kernel),
+				  li->version, sizeof(li->version), why, wlen);
 	if (rc)
 		return rc == -ENOEXEC ? -EINVAL : rc;
 	rc = kmodbuild_tree(li->version, li->kernel, li->kdir, sizeof(li->kdir), why, wlen);

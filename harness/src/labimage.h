@@ -28,6 +28,15 @@ int labimage_kernel_version(const char *image, char *ver, size_t len, char *why,
  * installed. -ENOENT with why naming the package to install. */
 int labimage_default_kernel(char *path, size_t len, char *why, size_t wlen);
 
+/* How a caller finds its default kernel image when none is named
+ * (labimage_default_kernel is one): 0 with its path, or -errno with why. */
+typedef int labimage_default_fn(char *path, size_t len, char *why, size_t wlen);
+
+/* The kernel image named (NULL: the one dflt finds) into path, then its
+ * release into rel. 0, or -errno with why (-ENOEXEC: not a bzImage). */
+int labimage_kernel_find(const char *image, labimage_default_fn *dflt, char *path, size_t len,
+			 char *rel, size_t rlen, char *why, size_t wlen);
+
 /* Fill li for image (NULL: the default kernel): its version and headers, then
  * build the module and the initramfs (which carries this lockmap binary and
  * tickguest.elf into the lab host) in the cache, each only when no entry has

@@ -93,14 +93,8 @@ static int linuxguest_of_image(const char *image, struct linuxguest *lg, char *w
 	int rc;
 
 	memset(lg, 0, sizeof(*lg));
-	if (image) {
-		snprintf(lg->kernel, sizeof(lg->kernel), "%s", image);
-	} else {
-		rc = linuxguest_default_kernel(lg->kernel, sizeof(lg->kernel), why, wlen);
-		if (rc)
-			return rc;
-	}
-	rc = labimage_kernel_version(lg->kernel, lg->release, sizeof(lg->release), why, wlen);
+	rc = labimage_kernel_find(image, linuxguest_default_kernel, lg->kernel, sizeof(lg->kernel),
+				  lg->release, sizeof(lg->release), why, wlen);
 	if (rc)
 		return rc;
 	if (linuxguest_config(lg)) {

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A run's runtime files in the state directory, and how those of dead runs
- * are told from live ones (runfiles.h). */
+/* A run's runtime files (QMP sockets in the state directory, lab RAM files
+ * in /dev/shm), and how those of dead runs are told from live ones
+ * (runfiles.h). */
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -93,4 +97,94 @@ int runfiles_stale(bool remove, char *names, size_t len)
 		closedir(d);
 	free(dir);
 	return rc ? rc : found;
+}
+
+#define RUNFILES_RAM_PREFIX "lockmap-lab-"
+#define RUNFILES_RAM_SUFFIX ".ram"
+
+/* Does path still name the file open on fd? A sweep may remove the file
+ * between an open and its flock. */
+static bool runfiles_same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+int runfiles_ram_open(const char *dir, const char *id, char **path)
+{
+	char *p = xasprintf("%s/" RUNFILES_RAM_PREFIX "%s" RUNFILES_RAM_SUFFIX, dir, id);
+	int fd = -1, rc = -EAGAIN;
+
+	*path = NULL;
+	/* Taken from under us by a sweep: the name is free again, once more. */
+	for (int tries = 0; tries < 3 && rc == -EAGAIN; tries++) {
+		fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			rc = -errno;
+			break;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+			rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		else if (!runfiles_same_file(fd, p))
+			rc = -EAGAIN;
+		/* What a killed lab of the same name left is not this one's. */
+		else
+			rc = ftruncate(fd, 0) < 0 ? -errno : 0;
+		if (rc)
+			close(fd);
+	}
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	*path = p;
+	return fd;
+}
+
+/* lockmap-lab-<id>.ram? */
+static bool runfiles_ram_name(const char *name)
+{
+	size_t n = strlen(name), pre = strlen(RUNFILES_RAM_PREFIX), suf = strlen(RUNFILES_RAM_SUFFIX);
+
+	return n > pre + suf && !strncmp(name, RUNFILES_RAM_PREFIX, pre) &&
+	       !strcmp(name + n - suf, RUNFILES_RAM_SUFFIX);
+}
+
+int runfiles_ram_sweep(const char *dir, char *names, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t off = 0;
+	int removed = 0, rc = 0;
+
+	if (len)
+		names[0] = '\0';
+	while (d && (e = readdir(d))) {
+		char *p;
+		int fd;
+
+		if (!runfiles_ram_name(e->d_name))
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		/* Another user's file does not open: not ours to judge. */
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && runfiles_same_file(fd, p)) {
+			if (unlink(p) == 0) {
+				removed++;
+				if (off < len)
+					off += (size_t)snprintf(names + off, len - off, "%s%s",
+								off ? " " : "", p);
+			} else if (errno != ENOENT) {
+				rc = -errno;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return rc ? rc : removed;
 }

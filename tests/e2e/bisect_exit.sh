@@ -15,7 +15,7 @@ if [ ! -x $lm ]; then
   exit 0
 fi
 e2e_tmp
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 
 # The slow test's profile: nothing boots here.
 profile=profiles/bisect-catchup.profile

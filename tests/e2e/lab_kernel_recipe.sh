@@ -12,7 +12,8 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lib/tap.sh
 
 e2e_tmp
-export LOCKMAP_STATE_DIR="$tmp/state" LOCKMAP_CACHE="$tmp/cache"
+e2e_own_state
+export LOCKMAP_CACHE="$tmp/cache"
 bk=harness/lab/build-kernel.sh
 patchfile=harness/lab/patches/revert-periodic-timer-catchup-fix.patch
 tarball=/usr/src/linux-source-6.1.tar.xz

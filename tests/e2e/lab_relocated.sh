@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lib/tap.sh
 
 e2e_tmp
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 
 lab_ready "a relocated lockmap runs a lab"
 

@@ -57,7 +57,7 @@ fi
 
 tmp=$(mktemp -d)
 trap '[ -n "$lmpid" ] && kill "$lmpid" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 ncpu=$(nproc)
 pin=0
 [ "$ncpu" -ge 2 ] && pin=0-1

@@ -1,12 +1,13 @@
 #!/bin/sh
 # The libvirt launcher end to end, through a real libvirtd (started here by
-# scripts/start-libvirtd.sh when it is not running): a plain TCG cell whose
-# guests report ticks from transient domains; a pause cell whose pauses show
-# in the guest's metrics; a domain destroyed behind lockmap's back, seen at
-# once through libvirt's lifecycle events; and a lockmap killed with SIGKILL
-# mid-cell, whose domains `lockmap check` lists and the next `lockmap run`
-# destroys. virsh is this test's eyes only: lockmap itself uses the C API.
-# The state directory (the host lock) is the test's. Prints TAP lines.
+# scripts/start-libvirtd.sh when it is not running, and then stopped at the
+# end): a plain TCG cell whose guests report ticks from transient domains; a
+# pause cell whose pauses show in the guest's metrics; a domain destroyed
+# behind lockmap's back, seen at once through libvirt's lifecycle events;
+# and a lockmap killed with SIGKILL mid-cell, whose domains `lockmap check`
+# lists and the next `lockmap run` destroys. virsh is this test's eyes only:
+# lockmap itself uses the C API. The state directory (the host lock) is the
+# test's. Prints TAP lines.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 lm=build/lockmap
@@ -19,13 +20,36 @@ if [ ! -x "$lm" ] || [ ! -f build/tickguest.elf ]; then
   skip "$what" "build/lockmap or build/tickguest.elf missing: run make"
   exit 0
 fi
-if ! why=$(sh scripts/start-libvirtd.sh 2>&1); then
-  skip "$what" "libvirtd cannot be started here: $why"
+e2e_tmp
+# The daemons that scripts/start-libvirtd.sh started for this test ("NAME
+# PID" lines) are stopped when it ends; those that ran before are left alone.
+started=$(sh scripts/start-libvirtd.sh 2>"$tmp/libvirtd.err")
+rc=$?
+# libvirtd_stop: SIGTERM to each daemon this test started, libvirtd first (it
+# logs through virtlogd), if its pid is still that daemon; wait (10 s each)
+# until it is gone.
+libvirtd_stop() {
+  for d in libvirtd virtlogd; do
+    pid=$(printf '%s\n' "$started" | awk -v d="$d" '$1 == d { print $2 }')
+    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "$d" ]; then
+      continue
+    fi
+    kill "$pid"
+    w=0
+    while [ -d "/proc/$pid" ] && [ $w -lt 100 ]; do
+      sleep 0.1
+      w=$((w + 1))
+    done
+  done
+}
+trap 'libvirtd_stop; rm -rf "$tmp"' EXIT INT TERM
+if [ $rc -ne 0 ]; then
+  skip "$what" "libvirtd cannot be started here: $(cat "$tmp/libvirtd.err")"
   exit 0
 fi
+printf '%s\n' "$started" | sed -n 's/^./# started for this test: &/p'
 
-e2e_tmp
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 uri=qemu:///system
 
 # domains PATTERN: the running domains whose name matches PATTERN (grep -E).
@@ -181,4 +205,15 @@ check "its journal records what it ended (host_restore)" \
   "grep '\"type\":\"host_restore\"' '$tmp/res2/latest/journal.jsonl' | grep -q 'libvirt: ended 2'"
 "$lm" check >"$tmp/check2.out" 2>&1
 check "check is clean again" "grep -Eq '^ok +libvirt .*no lockmap- domain' '$tmp/check2.out'"
+
+# --- the host as the test found it: the daemons it started are stopped --------
+libvirtd_stop
+for d in libvirtd virtlogd; do
+  if printf '%s\n' "$started" | grep -q "^$d "; then
+    check "$d, started for this test, is stopped" "! pgrep -x $d >/dev/null"
+  else
+    check "$d, running before this test, still runs" "pgrep -x $d >/dev/null"
+  fi
+done
+started=""
 exit 0

@@ -16,7 +16,8 @@ lm=build/lockmap
 . tests/lib/tap.sh
 
 e2e_tmp
-export LOCKMAP_STATE_DIR="$tmp/state" LOCKMAP_CACHE="$tmp/cache"
+e2e_own_state
+export LOCKMAP_CACHE="$tmp/cache"
 
 needs_root "linux guest end to end" "/dev/kmsg, cgroups"
 if [ ! -x "$lm" ] || [ ! -f build/tickguest.elf ]; then

@@ -40,7 +40,7 @@ if [ "$(id -u)" -ne 0 ]; then
   skip "SIGKILL then check --restore" "needs root to change sysctls"
   exit 0
 fi
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 old=$(cat /proc/sys/kernel/watchdog_thresh)
 new=$((old == 7 ? 8 : 7))
 cat >"$tmp/kill.profile" <<PROF

@@ -14,14 +14,9 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 . tests/lib/tap.sh
 
 e2e_tmp
-# A lock of our own: this run sets no host knob and must not wait for others.
-export LOCKMAP_STATE_DIR="$tmp/state"
-unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX
+e2e_own_state
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "samples and the timeline end to end" "needs root (/dev/kmsg, cgroups) for its run"
-  exit 0
-fi
+needs_root "samples and the timeline end to end" "/dev/kmsg, cgroups for its run"
 
 cat >"$tmp/tl.profile" <<'PROF'
 [run]

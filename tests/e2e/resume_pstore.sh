@@ -16,7 +16,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 . tests/lib/tap.sh
 
 e2e_tmp
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 
 needs_root "resume after a host crash" "/dev/kmsg, cgroups"
 if ! command -v jq >/dev/null; then

@@ -13,9 +13,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 . tests/lib/tap.sh
 
 e2e_tmp
-# A lock and restore file of our own: these runs set no host knob, and must
-# neither wait for nor step into other runs' hand-overs on this machine.
-export LOCKMAP_STATE_DIR="$tmp/state"
+e2e_own_state
 
 # Every file under a directory with its checksum, for "changed nothing".
 sums() { (cd "$1" && find . -type f -exec cksum {} + | sort); }

@@ -16,11 +16,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 . tests/lib/tap.sh
 
 e2e_tmp
-# A lock of our own: this run sets no host knob and must not wait for others.
-export LOCKMAP_STATE_DIR="$tmp/state"
-# Not a shard, whatever job this test runs in.
-unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_STEP \
-  SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX
+e2e_own_state
 
 # prof FILE TARGET: the search profile; the guest gets 2 ms of CPU every
 # inject.throttle.period, from 4 ms (half a cpu) to 100 ms (2%).

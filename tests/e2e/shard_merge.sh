@@ -17,11 +17,7 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 . tests/lib/tap.sh
 
 e2e_tmp
-# A lock and restore file of our own (these runs set no host knob), and no
-# shard from the environment this test was started in.
-export LOCKMAP_STATE_DIR="$tmp/state"
-unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_STEP \
-  SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX
+e2e_own_state
 
 # The columns of a cells.csv up to its outcome: index, rep, cell_id, axes.
 ids() {

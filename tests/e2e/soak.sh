@@ -15,14 +15,9 @@ lm=${LOCKMAP_BIN:-build/lockmap}
 . tests/lib/tap.sh
 
 e2e_tmp
-# A lock of our own: these runs set no host knob and must not wait for others.
-export LOCKMAP_STATE_DIR="$tmp/state"
-unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX NOTIFY_SOCKET JOURNAL_STREAM
+e2e_own_state
 
-if [ "$(id -u)" -ne 0 ]; then
-  skip "lockmap soak end to end" "needs root (/dev/kmsg, cgroups) for its runs"
-  exit 0
-fi
+needs_root "lockmap soak end to end" "/dev/kmsg, cgroups for its runs"
 
 cat >"$tmp/soak.profile" <<'PROF'
 [run]

@@ -15,8 +15,7 @@ sink=build/tests/notify_sink
 . tests/lib/tap.sh
 
 e2e_tmp
-export LOCKMAP_STATE_DIR="$tmp/state"
-unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX NOTIFY_SOCKET JOURNAL_STREAM
+e2e_own_state
 
 needs_root "lockmap soak under systemd's sockets" "/dev/kmsg, cgroups, a mount namespace"
 if [ ! -x "$sink" ]; then

@@ -11,6 +11,16 @@ e2e_tmp() {
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT INT TERM
 }
+# e2e_own_state: after e2e_tmp, a state directory of the test's own in $tmp
+# (the host lock, the restore file, the QMP sockets: its runs must neither
+# wait for nor step into other runs on this machine), and none of the
+# environment that would make its runs shards (a Slurm array task, a
+# Kubernetes Indexed Job) or talk to systemd (soak_notify.sh sets its own).
+e2e_own_state() {
+  export LOCKMAP_STATE_DIR="$tmp/state"
+  unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_STEP \
+    SLURM_ARRAY_TASK_COUNT JOB_COMPLETION_INDEX NOTIFY_SOCKET JOURNAL_STREAM
+}
 # needs_root NAME WHY: unless root, skip NAME (needs root for WHY) and exit.
 needs_root() {
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* runfiles.c in a temporary LOCKMAP_STATE_DIR: QMP socket paths, and which
  * sockets count as left by a dead run (owner pid gone, nobody listening). */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -125,12 +126,74 @@ static void test_stale(void **st)
 	free(other);
 }
 
+/* --pstore RAM files in a directory of the test's own (/dev/shm in a lab):
+ * one held by a live owner (its flock) is kept, one nobody holds (its lockmap
+ * killed) is removed, a name not ours is left alone; the name of a held one
+ * cannot be taken, a stale one's can (emptied). */
+static void test_ram_sweep(void **st)
+{
+	char names[1024];
+	char *dir = xasprintf("%s/shm", state), *held, *stale, *other, *again;
+	int fd, fd2;
+	FILE *f;
+
+	(void)st;
+	assert_int_equal(mkdir_p(dir, 0700), 0);
+	fd = runfiles_ram_open(dir, "20261201-000000-held", &held);
+	assert_true(fd >= 0);
+	stale = xasprintf("%s/lockmap-lab-20261201-000000-held.ram", dir);
+	assert_string_equal(held, stale);
+	free(stale);
+	stale = xasprintf("%s/lockmap-lab-20261201-000000-killed.ram", dir);
+	other = xasprintf("%s/lockmap-lab-.ramx", dir);
+	f = fopen(stale, "w");
+	assert_non_null(f);
+	fputs("ram", f);
+	fclose(f);
+	f = fopen(other, "w");
+	assert_non_null(f);
+	fclose(f);
+
+	assert_int_equal(runfiles_ram_open(dir, "20261201-000000-held", &again), -EBUSY);
+	assert_null(again);
+	assert_int_equal(runfiles_ram_sweep(dir, names, sizeof(names)), 1);
+	assert_string_equal(names, stale);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(held, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+
+	/* The owner gone (its fd closed, as when it is killed): stale. */
+	close(fd);
+	assert_int_equal(runfiles_ram_sweep(dir, names, sizeof(names)), 1);
+	assert_string_equal(names, held);
+	assert_int_equal(access(held, F_OK), -1);
+
+	/* A name a killed lab left is taken again, without its contents. */
+	f = fopen(stale, "w");
+	assert_non_null(f);
+	fputs("ram", f);
+	fclose(f);
+	fd2 = runfiles_ram_open(dir, "20261201-000000-killed", &again);
+	assert_true(fd2 >= 0);
+	assert_string_equal(again, stale);
+	assert_int_equal(lseek(fd2, 0, SEEK_END), 0);
+	assert_int_equal(runfiles_ram_sweep(dir, names, sizeof(names)), 0);
+	assert_string_equal(names, "");
+	close(fd2);
+	free(dir);
+	free(held);
+	free(stale);
+	free(other);
+	free(again);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qmp_path),
 		cmocka_unit_test(test_qmp_path_too_long),
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_ram_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
