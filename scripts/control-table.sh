@@ -48,7 +48,7 @@ done | jq -r -s '
 			calls: ($p | map(.calls_per_s) | median | if . == null then null else round end | fmt),
 			lag: ($p | map(.max_lag_us) | max | lagfmt),
 			irq: ($p | map(.max_irq_us // null) | map(select(. != null)) | max | lagfmt),
-			gap: ($reps | map(.summary.maxgap_us // null) | map(select(. != null)) | max | lagfmt),
+			gap: ($reps | map(select((.summary.expected // 0) > 0) | .summary.maxgap_us) | max | lagfmt),
 			ev: ([ "hardlockup", "softlockup", "rcu_stall", "hrtimer_hang" ]
 				| map(. as $e | $reps | map(.events[$e] // 0) | add) | map(tostring) | join("/"))
 		})

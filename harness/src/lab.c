@@ -129,7 +129,7 @@ static int lab_cells(struct lab *L)
 		enum lab_end end = lab_boot_once(L, &b);
 		/* Room for every part of a reason (the hang samples, the console
 		 * line): a cell_end keeps the first 255 bytes as its error. */
-		char why[640], tail[160];
+		char why[704], tail[160];
 
 		lab_journal_down(L, &b, end);
 		lab_console_tail_join(L, 1, tail, sizeof(tail));
@@ -161,12 +161,9 @@ static int lab_cells(struct lab *L)
 		case LAB_END_DIED:
 			if (end == LAB_END_PANIC)
 				snprintf(why, sizeof(why), "lab host panicked (%.200s)", b.panic_how);
-			else if (end == LAB_END_HANG)
-				snprintf(why, sizeof(why), "lab host silent for %d s (console and heartbeat)%s%s; last console line: %s",
-					 L->hang_timeout_s, b.hang_where[0] ? "; " : "", b.hang_where, tail);
-			else if (end == LAB_END_OVERDUE)
-				snprintf(why, sizeof(why), "lab host alive, cell not ended %d s past its end%s%s; last console line: %s",
-					 L->end_timeout_s, b.hang_where[0] ? "; " : "", b.hang_where, tail);
+			else if (end == LAB_END_HANG || end == LAB_END_OVERDUE)
+				snprintf(why, sizeof(why), "%.70s%s%s; last console line: %s", b.end_why,
+					 b.hang_where[0] ? "; " : "", b.hang_where, tail);
 			else
 				snprintf(why, sizeof(why), "lab host went away (QEMU exited, status %d) without a panic report; last console line: %s",
 					 WIFEXITED(b.status) ? WEXITSTATUS(b.status) : 128 + WTERMSIG(b.status),

@@ -83,6 +83,7 @@ struct lab_boot {
 	char vm_status[32];		/* QEMU's query-status when the watch ended */
 	json_t *hang_cpus;		/* host_hang: sampled vCPU RIPs, by cpu */
 	char hang_where[400];		/* host_hang: "cpu0 at f+0x1, cpu1 at ..." */
+	char end_why[160];		/* host_hang, overdue: what lab_watch saw */
 	/* the cell the inner lockmap is running: the last cell_start without
 	 * a cell_end */
 	int cur;

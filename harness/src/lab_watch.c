@@ -63,6 +63,7 @@ enum lab_end lab_watch(struct lab *L, struct lab_boot *b)
 	int64_t hang_ns = (int64_t)L->hang_timeout_s * NSEC_PER_SEC;
 	/* the cell's guests up, then warm-up, window and cool-down, then this */
 	int64_t end_ns = L->cell_ns + (int64_t)L->end_timeout_s * NSEC_PER_SEC;
+	int64_t mute_ns = (int64_t)L->end_timeout_s * NSEC_PER_SEC;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = sig_fd(), .events = POLLIN };
@@ -99,10 +100,23 @@ enum lab_end lab_watch(struct lab *L, struct lab_boot *b)
 		if (!b->up && now - b->t0 >= boot_ns)
 			return LAB_END_NOBOOT;
 		quiet = now - (b->last_hb > b->last_con ? b->last_hb : b->last_con);
-		if (b->up && !b->inner_done && quiet >= hang_ns)
+		if (b->up && !b->inner_done && quiet >= hang_ns) {
+			snprintf(b->end_why, sizeof(b->end_why),
+				 "lab host silent for %d s (console and heartbeat)", L->hang_timeout_s);
 			return LAB_END_HANG;
-		if (b->cur >= 0 && b->cur_guests_at && now - b->cur_guests_at >= end_ns)
+		}
+		/* Lockup reports keep a dead host's console talking. */
+		if (b->up && !b->inner_done && now - b->last_hb >= mute_ns) {
+			snprintf(b->end_why, sizeof(b->end_why),
+				 "lab host's heartbeat silent for %d s, its console still printing",
+				 L->end_timeout_s);
+			return LAB_END_HANG;
+		}
+		if (b->cur >= 0 && b->cur_guests_at && now - b->cur_guests_at >= end_ns) {
+			snprintf(b->end_why, sizeof(b->end_why),
+				 "lab host alive, cell not ended %d s past its end", L->end_timeout_s);
 			return LAB_END_OVERDUE;
+		}
 		progress_draw(&L->pg, 0);
 		(void)poll(&pfd, 1, 100);
 	}
